@@ -1,0 +1,1 @@
+"""Experiments that reproduce what the lectures show; each is `python -m experiments.<name> [--quick] [--out DIR]`."""

@@ -1,0 +1,31 @@
+"""The registry row: one optimizer (or one variant of it) and how to check it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import optax
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One registry entry; the generic tests in test_contract.py / test_reference.py read these fields."""
+
+    id: str  # "<alias>/<variant>": the pytest id
+    make: Callable[..., optax.GradientTransformationExtraArgs]
+    kwargs: Mapping[str, Any]  # non-default values, so that a swapped default cannot hide
+    reference: Callable[..., Any] | None = None  # (grads (T, n), values (T,), params0 (n,), **kwargs) -> updates (T, n)
+    reference_name: str = ""  # what the reference is, for the docs (e.g. "optax.sgd(lr, momentum=β)")
+    rtol: float = 1e-5  # SPEC.md §0.4 and §23
+    needs: tuple[str, ...] = ()  # update kwargs that must be present, e.g. ("value",)
+    invalid: tuple[tuple[Mapping[str, Any], str], ...] = ()  # ((bad kwargs, argument the message names), ...)
+    lecture: str = ""  # where the method comes from, e.g. "[001] §7.5 Rprop"
+    solve: Mapping[str, Any] | None = None  # kwargs overrides for the ill-conditioned quadratic; None: kwargs
+    solve_steps: int = 500
+    elementwise: bool = True  # updates of each coordinate depend only on that coordinate's history
+    rate_arg: str | None = "learning_rate"  # the argument inject_hyperparams / vmap sweeps change
+
+    def build(self, **overrides: Any) -> optax.GradientTransformationExtraArgs:
+        return self.make(**{**self.kwargs, **overrides})
