@@ -14,6 +14,7 @@ from jaxopt_lectures.momentum import (
     scale_by_momentum,
     scale_by_nesterov,
 )
+from jaxopt_lectures.regularization import add_l2, decoupled_weight_decay
 from jaxopt_lectures.run import Trace, minimize
 
 __version__ = "0.1.0"
@@ -21,6 +22,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ScaleByMomentumState",
     "Trace",
+    "add_l2",
+    "decoupled_weight_decay",
     "minimize",
     "momentum",
     "nesterov",

@@ -65,4 +65,5 @@ ROWS = [
 ]
 
 # public names of these modules that are not optimizers (helpers, state classes)
-EXEMPT = {"nesterov_iterate", "ScaleByMomentumState", "minimize", "Trace", "problems"}
+EXEMPT = {"nesterov_iterate", "ScaleByMomentumState", "minimize", "Trace", "problems",
+          "add_l2", "decoupled_weight_decay"}  # regularizers: tested in test_regularization.py
