@@ -79,3 +79,18 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def cli(module: Any, argv: Sequence[str] | None = None) -> tuple[dict, list[pathlib.Path]]:
+    """The CLI every experiment shares: ``python -m experiments.NAME [--quick] [--out DIR]``.
+
+    ``module`` provides ``QUICK``, ``FULL``, ``run(config) -> dict``, ``figures(results, out) -> [png]``
+    and ``summary(results) -> str``; the numbers go to ``<out>/<NAME>.json``.
+    """
+    name = getattr(module.__spec__, "name", module.__name__).rsplit(".", 1)[-1]  # "__main__" under -m
+    args = parser(module.__doc__, f"outputs/{name}").parse_args(argv)
+    out = pathlib.Path(args.out)
+    results = module.run(module.QUICK if args.quick else module.FULL)
+    print(module.summary(results))
+    save_json(out, name, results)
+    return results, module.figures(results, out)

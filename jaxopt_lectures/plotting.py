@@ -36,7 +36,9 @@ def contour_paths(problem: Any, paths: Mapping[str, Any], ax: Any = None, *, lev
     grid = jnp.stack([X.ravel(), Y.ravel()], axis=1)
     Z = np.asarray(jax.vmap(problem)(grid)).reshape(X.shape)
     shifted = Z - Z.min() + 1e-3
-    ax.contour(X, Y, shifted, levels=np.geomspace(shifted.min(), shifted.max(), levels), cmap="Greys", linewidths=0.6)
+    log_levels = np.linspace(np.log10(shifted.min()), np.log10(shifted.max()), levels)
+    ax.contourf(X, Y, np.log10(shifted), levels=log_levels, cmap="Blues_r", alpha=0.45)
+    ax.contour(X, Y, np.log10(shifted), levels=log_levels, colors="steelblue", linewidths=0.5, alpha=0.8)
     for label, path in paths.items():
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], ".-", markersize=2, linewidth=1.2, label=label)

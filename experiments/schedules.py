@@ -1,0 +1,215 @@
+"""E7: every learning-rate schedule of the lectures on one grid, with optax/torch overplotted (SPEC.md §18, §24).
+
+One panel per schedule over a common horizon (10 000 updates; ``--quick``: 2 000): step decay at
+epochs 30/60/90, exponential (continuous and staircase), 1/t, inverse sqrt with and without warmup,
+the Transformer schedule, polynomial, linear, cosine, SGDR with period_mult 1 and 2, warmup + cosine,
+cyclic, batch-size scaling and reduce_on_plateau on a scripted loss. Dashed lines are the optax /
+torch.optim.lr_scheduler configurations that must coincide with ours; the JSON holds every value
+and the largest deviation max|ours − ref| / max|ref| per reference.
+
+    python -m experiments.schedules [--quick] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import jaxopt_lectures as jol
+from experiments import _common
+
+FULL, QUICK = dict(steps=10_000), dict(steps=2_000)
+
+
+def torch_rates(scheduler: str, lr: float, n: int, **kwargs: Any) -> np.ndarray:
+    """The rates a ``torch.optim.lr_scheduler.<scheduler>`` gives at epochs 0…n−1 (float64)."""
+    import torch
+
+    param = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=lr)
+    sched = getattr(torch.optim.lr_scheduler, scheduler)(opt, **kwargs)
+    rates = []
+    for _ in range(n):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.asarray(rates, np.float64)
+
+
+def torch_plateau_rates(losses: np.ndarray, lr: float = 1.0, **kwargs: Any) -> np.ndarray:
+    """torch ``ReduceLROnPlateau``: the rate in force after ``step(loss_t)`` for each t."""
+    import torch
+
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", threshold_mode="rel", eps=0.0, **kwargs)
+    rates = []
+    for loss in losses:
+        sched.step(float(loss))
+        rates.append(opt.param_groups[0]["lr"])
+    return np.asarray(rates, np.float64)
+
+
+def plateau_scales(tx: optax.GradientTransformationExtraArgs, losses: Any) -> np.ndarray:
+    """The factor a plateau transform applies at each call, fed the scripted ``losses`` as ``value=``."""
+
+    @jax.jit
+    def scan(losses):
+        def step(state, loss):
+            u, state = tx.update(jnp.ones(()), state, value=loss)
+            return state, u
+
+        return jax.lax.scan(step, tx.init(jnp.zeros(())), losses)[1]
+
+    return np.asarray(scan(jnp.asarray(losses, jnp.float32)), np.float64)
+
+
+def scripted_loss(n: int) -> np.ndarray:
+    """A validation-loss curve: fast decrease, then a noisy plateau (deterministic)."""
+    t = np.arange(n)
+    return (0.3 + 0.7 * np.exp(-t / 30) + 0.02 * np.sin(0.9 * t)).astype(np.float32)
+
+
+def _optax(schedule: Callable[[Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda t: np.asarray(jax.vmap(schedule)(t), np.float64)
+
+
+def panels(H: int) -> dict[str, dict[str, Any]]:
+    """Panel -> {"ours": {label: schedule}, "refs": {label: counts -> values}} for the horizon H."""
+    epoch = H // 100
+    w_tf = 4000 * H // 10_000
+    n = lambda t: len(t)
+    return {
+        "constant": {"ours": {"0.05": jol.constant_schedule(0.05)},
+                     "refs": {"optax constant": _optax(optax.constant_schedule(0.05))}},
+        "step decay ×0.1 at epochs 30/60/90": {
+            "ours": {"per_epoch(step_decay)": jol.per_epoch(jol.step_decay(0.1, [30, 60, 90]), epoch)},
+            "refs": {"torch MultiStepLR": lambda t: np.repeat(torch_rates("MultiStepLR", 0.1, 100, milestones=[30, 60, 90],
+                                                                          gamma=0.1), epoch)[: n(t)]}},
+        "exponential": {
+            "ours": {"continuous": jol.exponential_decay(0.1, 0.5, H // 5),
+                     "staircase": jol.exponential_decay(0.1, 0.5, H // 5, staircase=True)},
+            "refs": {"optax continuous": _optax(optax.exponential_decay(0.1, H // 5, 0.5)),
+                     "optax staircase": _optax(optax.exponential_decay(0.1, H // 5, 0.5, staircase=True))}},
+        "inverse time 1/t": {"ours": {"η0/(1+10t/H)": jol.inverse_time_decay(0.1, 10.0, H)}, "refs": {}},
+        "inverse sqrt": {"ours": {"w = 0": jol.inverse_sqrt_decay(0.1),
+                                  f"w = {H // 20}": jol.inverse_sqrt_decay(0.1, H // 20)}, "refs": {}},
+        f"transformer d=512, w={w_tf}": {"ours": {"transformer": jol.transformer_schedule(512, w_tf)}, "refs": {}},
+        "polynomial p=2": {"ours": {"to 0": jol.polynomial_decay(0.1, 0.0, 2.0, H)},
+                           "refs": {"optax polynomial": _optax(optax.polynomial_schedule(0.1, 0.0, 2.0, H)),
+                                    "torch PolynomialLR": lambda t: torch_rates("PolynomialLR", 0.1, n(t), total_iters=H,
+                                                                                power=2.0)}},
+        "linear": {"ours": {"to 0.01": jol.linear_decay(0.1, 0.01, H)},
+                   "refs": {"optax linear": _optax(optax.linear_schedule(0.1, 0.01, H))}},
+        "cosine alpha=0.1": {"ours": {"cosine": jol.cosine_decay(0.1, H, alpha=0.1)},
+                             "refs": {"optax cosine": _optax(optax.cosine_decay_schedule(0.1, H, alpha=0.1)),
+                                      "torch CosineAnnealingLR": lambda t: torch_rates(
+                                          "CosineAnnealingLR", 0.1, n(t), T_max=H, eta_min=0.01)}},
+        "SGDR": {"ours": {"mult 1": jol.sgdr(0.1, H // 5), "mult 2": jol.sgdr(0.1, H // 31, period_mult=2)},
+                 "refs": {"torch mult 1": lambda t: torch_rates("CosineAnnealingWarmRestarts", 0.1, n(t), T_0=H // 5),
+                          "torch mult 2": lambda t: torch_rates("CosineAnnealingWarmRestarts", 0.1, n(t),
+                                                                T_0=H // 31, T_mult=2)}},
+        "linear warmup + cosine": {
+            "ours": {"warmup": jol.linear_warmup(jol.cosine_decay(0.1, H - H // 10), H // 10)},
+            "refs": {"optax warmup_cosine": _optax(optax.warmup_cosine_decay_schedule(0.0, 0.1, H // 10, H))}},
+        "cyclic triangular": {
+            "ours": {"cyclic": jol.cyclic_triangular(0.01, 0.1, H // 8)},
+            "refs": {"torch CyclicLR": lambda t: torch_rates("CyclicLR", 0.01, n(t), base_lr=0.01, max_lr=0.1,
+                                                             step_size_up=H // 8, cycle_momentum=False)}},
+        "batch-size scaled (B=256, B0=32)": {
+            "ours": {"8 × cosine": jol.batch_size_scaled(jol.cosine_decay(0.01, H), 256, 32),
+                     "cosine": jol.cosine_decay(0.01, H)}, "refs": {}},
+    }
+
+
+def _overlaid(ref_label: str, ours: dict[str, np.ndarray]) -> np.ndarray:
+    """The curve a reference overlays: "<library> <our label>", or the only curve of the panel."""
+    return ours[ref_label.split(" ", 1)[1]] if len(ours) > 1 else next(iter(ours.values()))
+
+
+def _deviation(ours: np.ndarray, ref: np.ndarray) -> float:
+    ok = np.isfinite(ref)
+    return float(np.abs(ours[ok] - ref[ok]).max() / np.abs(ref[ok]).max())
+
+
+def _torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:  # torch is in the test extra only
+        return False
+    return True
+
+
+def run(config: dict) -> dict:
+    """Values of every schedule, its references and the deviations (numbers only, no files)."""
+    H = config["steps"]
+    t = np.arange(H)
+    use_torch = config.get("torch", _torch_available())
+    results: dict[str, Any] = {"counts": t, "panels": {}}
+    for name, panel in _common.progress(panels(H).items(), desc="schedules"):
+        ours = {label: np.asarray(jax.jit(s)(t), np.float64) for label, s in panel["ours"].items()}
+        refs = {label: ref(t) for label, ref in panel["refs"].items() if use_torch or not label.startswith("torch")}
+        deviation = {label: _deviation(_overlaid(label, ours), ref) for label, ref in refs.items()}
+        results["panels"][name] = {"ours": ours, "refs": refs, "max_rel_dev": deviation}
+    losses = scripted_loss(min(H, 400))
+    plateau = dict(factor=0.5, patience=10, cooldown=5)
+    results["plateau"] = {
+        "loss": losses,
+        "ours": plateau_scales(jol.reduce_on_plateau(**plateau), losses),
+        "optax.contrib": plateau_scales(optax.contrib.reduce_on_plateau(**plateau), losses),
+        **({"torch (patience − 1)": torch_plateau_rates(losses, factor=0.5, patience=9, cooldown=5)} if use_torch else {}),
+    }
+    sgdr2 = jol.sgdr(0.1, 7, period_mult=2)
+    restarts = np.array([7 * (2**i - 1) for i in range(20)])
+    results["sgdr_restart_values"] = np.asarray(sgdr2(restarts), np.float64)
+    return results
+
+
+def figure(results: dict, out: pathlib.Path) -> pathlib.Path:
+    plt = _common.pyplot()
+    names = list(results["panels"])
+    cols = 4
+    rows = -(-(len(names) + 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    t = results["counts"]
+    for ax, name in zip(axes.flat, names):
+        panel = results["panels"][name]
+        for label, v in panel["ours"].items():
+            ax.plot(t, v, label=label)
+        for label, v in panel["refs"].items():
+            ax.plot(t, v, "--", lw=1.2, label=label)
+        ax.set_title(name)
+        ax.legend(fontsize=7)
+    ax = axes.flat[len(names)]
+    p = results["plateau"]
+    for label in ("ours", "optax.contrib", "torch (patience − 1)"):
+        if label in p:
+            ax.plot(p[label], "-" if label == "ours" else "--", label=f"scale: {label}")
+    ax.plot(p["loss"] / p["loss"].max(), ":", label="loss / max")
+    ax.set_title("reduce_on_plateau (patience 10)")
+    ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(names) + 1:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("count (0-based)")
+    fig.tight_layout()
+    return _common.save_figure(fig, out, "schedules")
+
+
+def main(argv=None) -> None:
+    args = _common.parser(__doc__, "outputs/schedules").parse_args(argv)
+    out = pathlib.Path(args.out)
+    results = run(QUICK if args.quick else FULL)
+    rows = [(name, label, dev) for name, panel in results["panels"].items() for label, dev in panel["max_rel_dev"].items()]
+    print(_common.table(rows, ["schedule", "reference", "max|ours − ref| / max|ref|"]))
+    _common.save_json(out, "schedules", results)
+    print(f"wrote {figure(results, out)}")
+
+
+if __name__ == "__main__":
+    main()
