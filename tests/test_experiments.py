@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from experiments import tour
 
 
@@ -42,3 +44,18 @@ def test_quadratic_dynamics_numbers_match_the_lectures():
     ratio = k_hi / k_lo
     assert 0.7 * ratio < gd_growth < 1.3 * ratio  # GD: steps ∝ κ
     assert 0.7 * ratio**0.5 < hb_growth < 1.3 * ratio**0.5  # heavy ball: steps ∝ √κ
+
+
+def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope():
+    from experiments import digits
+
+    config = dict(digits.QUICK, models=("softmax",), seeds=1, sweep_epochs=2, batch_sizes=(32, 512), batch_epochs=2)
+    r = digits.run(config)
+    assert r["curves"]["softmax"]["adam"]["final_accuracy_mean"] >= 0.93  # issue 9 floor
+    losses = r["curves"]["softmax"]["adam"]["train_loss"]
+    assert losses[-1] < losses[0]
+    for name, sweep in r["sweep"].items():  # [002]: the U-shape — tiny rates barely move, huge ones blow up
+        best = np.argmin(sweep["final_loss_mean"])
+        assert 0 < best < len(sweep["rates"]) - 1, name
+        assert sweep["final_loss_mean"][0] > 2.0  # log 10 = 2.30 at the zero init: barely moved
+    assert abs(r["batch_size"]["noise"]["slope"] + 0.5) < 0.05  # σ/√B (SPEC.md E10)
