@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-full test test-fast install-demo install-test clean
+.PHONY: demo demo-full test test-fast docs docs-serve install-demo install-test install-docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version}"'
@@ -18,6 +18,16 @@ install-demo: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,experiments]"
+
+install-docs: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs,experiments]"
+
+# the site (mkdocs.yml): pages generated from the docstrings, tests/registry and the experiments' --quick figures
+docs: install-docs
+	$(BIN)/python -m mkdocs build --strict
+
+docs-serve: install-docs
+	$(BIN)/python -m mkdocs serve
 
 demo: install-demo
 	$(BIN)/python -m experiments.tour --quick --out outputs/tour

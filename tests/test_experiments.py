@@ -59,3 +59,25 @@ def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope():
         assert 0 < best < len(sweep["rates"]) - 1, name
         assert sweep["final_loss_mean"][0] > 2.0  # log 10 = 2.30 at the zero init: barely moved
     assert abs(r["batch_size"]["noise"]["slope"] + 0.5) < 0.05  # σ/√B (SPEC.md E10)
+
+
+def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd():
+    from experiments import classic_rules
+
+    r = classic_rules.run(dict(seeds=8, epochs=400, tasks=("encoder 8-3-8",)))["encoder 8-3-8"]
+    assert r["quickprop"]["solved_fraction"] == 1.0
+    assert r["quickprop"]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
+    for variant in ("rprop+", "rprop-", "irprop+", "irprop-"):
+        assert r[variant]["solved_fraction"] >= 0.5
+        assert r[variant]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
+
+
+def test_gradient_check_float64_centered_is_good_and_float32_cannot_be():
+    from experiments import gradient_check
+
+    r = gradient_check.run(dict(steps=[1e-7, 1e-5, 1e-3], num_checks=6))
+    for name, runs in r.items():
+        assert min(runs["float64/centered"]["max_rel_error"]) < 1e-7, name  # CS231n "good"
+        assert min(runs["float64/centered"]["max_rel_error"]) <= min(runs["float64/forward"]["max_rel_error"]), name
+    smooth = ("mse", "softmax_cross_entropy", "logistic")
+    assert all(min(r[n]["float32/centered"]["max_rel_error"]) > 1e-7 for n in smooth)

@@ -6,10 +6,10 @@ optimizers (schedules, problems, helpers, state classes), so that test_public_ap
 that every other public factory has a row.
 """
 
-from tests.registry import gradient_descent
+from tests.registry import adaptive, fused, gradient_descent, problems, rules, schedules, second_order
 from tests.registry.row import Row
 
-MODULES = (gradient_descent,)
+MODULES = (gradient_descent, problems, adaptive, rules, second_order, schedules, fused)
 ROWS: list[Row] = [row for module in MODULES for row in module.ROWS]
 EXEMPT: set[str] = set().union(*(module.EXEMPT for module in MODULES))
 

@@ -1,0 +1,246 @@
+"""Step time of every optimizer on four parameter trees: this library vs optax vs torch.optim.
+
+One jitted step (``update`` + ``apply_updates``, params and state donated) is timed for
+``ours`` (the alias on the tree), ``fused`` (``jol.fused_step`` on params kept flat with
+``jol.ravel_by_dtype``), ``optax`` (the baseline of benchmarks/cases.py) and torch.optim
+(``foreach`` and ``fused``), interleaved in the same run: median over repetitions after warm-up.
+Also recorded: compile time, bytes/s against a measured elementwise-copy roofline (jitted,
+donated ``a + 0.5 b``) and the compiled executable's temporary memory.
+
+    python -m benchmarks.step_time [--quick] [--out DIR] [--optimizers adam,sgd] [--trees leaf,gpt2]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import jaxopt_lectures as jol
+from benchmarks import cases
+from experiments import _common
+
+VARIANTS = ("ours", "fused", "optax", "torch_foreach", "torch_fused")
+
+
+@dataclasses.dataclass
+class Runner:
+    """One timed variant: ``call`` runs one step to completion."""
+
+    call: Callable[[], None]
+    compile_s: float | None = None
+    temp_bytes: int | None = None
+
+
+def random_tree(shapes: dict[str, tuple[int, ...]], seed: int, scale: float = 0.1) -> dict:
+    key = jax.random.key(seed)
+    keys = jax.random.split(key, len(shapes))
+    return {name: scale * jax.random.normal(k, s, jnp.float32) for k, (name, s) in zip(keys, shapes.items())}
+
+
+def _compile(fn: Callable, donate: tuple[int, ...], *args: Any) -> tuple[Any, float, int | None]:
+    t0 = time.perf_counter()
+    compiled = jax.jit(fn, donate_argnums=donate).lower(*args).compile()
+    seconds = time.perf_counter() - t0
+    memory = compiled.memory_analysis()
+    return compiled, seconds, (None if memory is None else int(memory.temp_size_in_bytes))
+
+
+def jax_runner(tx: optax.GradientTransformation, params: Any, grads: Any) -> Runner:
+    """``update`` + ``apply_updates`` on the tree, params and state donated."""
+
+    def step(params, state, grads):
+        updates, state = tx.update(grads, state, params)
+        return optax.apply_updates(params, updates), state
+
+    carry = [params, jax.tree.map(jnp.copy, tx.init(params))]  # distinct buffers, to donate them
+    compiled, seconds, temp = _compile(step, (0, 1), carry[0], carry[1], grads)
+
+    def call() -> None:
+        carry[:] = compiled(carry[0], carry[1], grads)
+        jax.block_until_ready(carry)
+
+    return Runner(call, seconds, temp)
+
+
+def fused_runner(tx: optax.GradientTransformation, params: Any, grads: Any) -> Runner:
+    """``jol.fused_step`` on params and grads kept flat (one buffer per dtype, made once)."""
+    flat_p, _ = jol.ravel_by_dtype(params)
+    flat_g, _ = jol.ravel_by_dtype(grads)
+    carry = [flat_p, jol.fuse(tx).init(flat_p)]
+    compiled, seconds, temp = _compile(jol.fused_step(tx), (0, 2), carry[0], flat_g, carry[1])
+
+    def call() -> None:
+        carry[:] = compiled(carry[0], flat_g, carry[1])
+        jax.block_until_ready(carry)
+
+    return Runner(call, seconds, temp)
+
+
+def torch_runner(case: cases.Bench, shapes: dict, mode: str, device: str) -> Runner | None:
+    """torch.optim's ``foreach`` or ``fused`` implementation on the same shapes (None where missing)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if case.torch is None or (mode == "fused" and not case.torch_fused):
+        return None
+    name, options = case.torch
+    dev = "cuda" if device == "gpu" and torch.cuda.is_available() else "cpu"
+    gen = torch.Generator().manual_seed(0)
+    params = [torch.nn.Parameter(0.1 * torch.randn(s, generator=gen).to(dev)) for s in shapes.values()]
+    for p in params:
+        p.grad = 0.1 * torch.randn(p.shape, generator=gen).to(dev)
+    try:
+        opt = getattr(torch.optim, name)(params, **options, **{mode: True})
+        opt.step()
+    except (RuntimeError, TypeError, ValueError):  # no such kernel in this torch build
+        return None
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+
+    def call() -> None:
+        opt.step()
+        sync()
+
+    return Runner(call)
+
+
+def time_interleaved(runners: dict[str, Runner], reps: int, min_rep_s: float = 2e-3) -> dict[str, float]:
+    """Median seconds per step of each runner; repetitions interleave the runners."""
+    inner = {}
+    for name, r in runners.items():  # warm-up, and how many calls make one repetition
+        r.call()
+        t0 = time.perf_counter()
+        r.call()
+        inner[name] = max(1, int(min_rep_s / max(time.perf_counter() - t0, 1e-7)))
+    samples: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(reps):
+        for name, r in runners.items():
+            t0 = time.perf_counter()
+            for _ in range(inner[name]):
+                r.call()
+            samples[name].append((time.perf_counter() - t0) / inner[name])
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def roofline_bytes_per_s(n: int, reps: int) -> float:
+    """Bytes/s of a jitted, donated ``a + 0.5 b`` on n float32 (read 2 arrays, write 1)."""
+    a, b = random_tree({"a": (n,)}, 1)["a"], random_tree({"b": (n,)}, 2)["b"]
+    carry = [a]
+    compiled, _, _ = _compile(lambda a, b: a + 0.5 * b, (0,), a, b)
+
+    def call() -> None:
+        carry[0] = compiled(carry[0], b)
+        carry[0].block_until_ready()
+
+    return 12 * n / time_interleaved({"copy": Runner(call)}, reps)["copy"]
+
+
+def bench_one(case: cases.Bench, shapes: dict, device: str, reps: int, roofline: float) -> list[dict]:
+    """All variants of one optimizer on one tree, timed in the same run."""
+    grads = random_tree(shapes, 1)
+    runners: dict[str, Runner | None] = {
+        "ours": jax_runner(case.ours(), random_tree(shapes, 0), grads),
+        "fused": fused_runner(case.ours(), random_tree(shapes, 0), grads),
+        "optax": None if case.baseline is None else jax_runner(case.baseline(), random_tree(shapes, 0), grads),
+        "torch_foreach": torch_runner(case, shapes, "foreach", device),
+        "torch_fused": torch_runner(case, shapes, "fused", device),
+    }
+    present = {k: v for k, v in runners.items() if v is not None}
+    seconds = time_interleaved(present, reps)
+    n = cases.num_params(shapes)
+    rows = []
+    for variant, r in present.items():
+        rate = case.bytes_per_param * n / seconds[variant]
+        rows.append(dict(optimizer=case.name, variant=variant, n_params=n, n_leaves=len(shapes),
+                         ms=1e3 * seconds[variant], compile_s=r.compile_s, temp_bytes=r.temp_bytes,
+                         bytes_per_s=rate, roofline_fraction=rate / roofline))
+    return rows
+
+
+def _fmt(x: float | None, spec: str = ".2f") -> str:
+    return "–" if x is None else format(x, spec)
+
+
+def markdown(results: dict) -> str:
+    """One line per (tree, optimizer): step times (ms), ratios, compile times, roofline, temp memory."""
+    rows = results["rows"]
+    get = lambda tree, opt, var, key: next((r[key] for r in rows if (r["tree"], r["optimizer"], r["variant"])
+                                            == (tree, opt, var)), None)
+    div = lambda a, b: None if a is None or b is None else a / b
+    head = ("| tree | optimizer | ours ms | fused ms | optax ms | torch foreach | torch fused | ours/optax "
+            "| fused/optax | fused/torch fused | fused/adam fused | compile s ours / fused / optax "
+            "| fused % roofline | temp MB ours / fused / optax |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for tree in results["trees"]:
+        for opt in results["optimizers"]:
+            ms = {v: get(tree, opt, v, "ms") for v in VARIANTS}
+            if ms["ours"] is None:
+                continue
+            comp = " / ".join(_fmt(get(tree, opt, v, "compile_s")) for v in ("ours", "fused", "optax"))
+            mem = " / ".join(_fmt(div(get(tree, opt, v, "temp_bytes"), 2**20), ".1f") for v in ("ours", "fused", "optax"))
+            roof = get(tree, opt, "fused", "roofline_fraction")
+            lines.append(
+                f"| {tree} | {opt} | " + " | ".join(_fmt(ms[v], ".3f") for v in VARIANTS)
+                + f" | {_fmt(div(ms['ours'], ms['optax']))} | {_fmt(div(ms['fused'], ms['optax']))}"
+                f" | {_fmt(div(ms['fused'], ms['torch_fused']))} | {_fmt(div(ms['fused'], get(tree, 'adam', 'fused', 'ms')))}"
+                f" | {comp} | {_fmt(None if roof is None else 100 * roof, '.0f')} | {mem} |")
+    env = results["environment"]
+    lines.append("")
+    lines.append(f"Roofline (jitted donated a + 0.5 b, float32): {env['roofline_GBps']:.1f} GB/s. "
+                 f"{env['device']}; jax {env['jax']}, optax {env['optax']}, torch {env['torch']}, "
+                 f"Python {env['python']}.")
+    return "\n".join(lines) + "\n"
+
+
+def run(quick: bool, optimizers: list[str] | None = None, trees: list[str] | None = None,
+        reps: int | None = None) -> dict:
+    """The whole suite; numbers only (no files)."""
+    device = jax.default_backend()
+    shapes_by_tree = cases.tree_shapes(device, quick)
+    selected = [c for c in cases.CASES if optimizers is None or c.name in optimizers]
+    tree_names = [t for t in shapes_by_tree if trees is None or t in trees]
+    reps = reps or (3 if quick else 15)
+    roofline = roofline_bytes_per_s(cases.num_params(shapes_by_tree["leaf"]), reps)
+    rows = []
+    for tree in tree_names:
+        for case in _common.progress(selected, desc=tree):
+            for row in bench_one(case, shapes_by_tree[tree], device, reps, roofline):
+                rows.append({"tree": tree, **row})
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = None
+    environment = dict(device=f"{device}: {jax.devices()[0].device_kind}", jax=jax.__version__, optax=optax.__version__,
+                       torch=torch_version, python=platform.python_version(), roofline_GBps=roofline / 1e9,
+                       quick=quick, reps=reps)
+    return dict(environment=environment, trees=tree_names, optimizers=[c.name for c in selected], rows=rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = _common.parser(__doc__, "outputs/bench")
+    p.add_argument("--optimizers", default=None, help="comma-separated subset of benchmarks/cases.py names")
+    p.add_argument("--trees", default=None, help="comma-separated subset of leaf,gpt2,small,mlp")
+    p.add_argument("--reps", type=int, default=None, help="timed repetitions per variant (default 15; quick 3)")
+    args = p.parse_args(argv)
+    split = lambda s: None if s is None else s.split(",")
+    results = run(args.quick, split(args.optimizers), split(args.trees), args.reps)
+    path = _common.save_json(args.out, "step_time", results)
+    table = markdown(results)
+    (path.parent / "step_time.md").write_text(table)
+    sys.stdout.write(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""mkdocs hooks (``hooks:`` in mkdocs.yml): generate the pages, figures and offline maths of the site.
+
+- ``on_files``: runs every experiment of ``catalog.EXPERIMENTS`` that exists with ``--quick`` into a
+  temporary folder (in parallel) and adds its PNGs as ``figures/<experiment>/<name>.png``; adds the
+  API pages (``pages.api_pages``), stubs for the pages other issues have not written yet, and the
+  MathJax bundle from the ``django-static-mathjax`` wheel (MathJax 3, SVG output: one file, no
+  fonts, no CDN), so that the site renders maths offline.
+- ``on_page_markdown``: expands the markers of the guide pages and the variants page.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # mkdocs loads this file by path; the pages import docs.gen, tests, experiments
+    sys.path.insert(0, str(ROOT))
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
+
+from docs.gen import catalog, pages  # noqa: E402
+
+MATHJAX_BUNDLE = "tex-svg-full.js"  # every TeX extension included: nothing is fetched at run time
+MATHJAX_URI = "assets/mathjax/" + MATHJAX_BUNDLE
+_figures: dict[str, list[pathlib.Path]] | None = None  # cached per process (mkdocs serve rebuilds)
+
+
+def _run_experiment(name: str, out: pathlib.Path) -> list[pathlib.Path]:
+    cmd = [sys.executable, "-m", f"experiments.{name}", "--quick", "--out", str(out)]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise PluginError(f"{' '.join(cmd[1:])} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    pngs = sorted(out.glob("*.png"))
+    if not pngs:
+        raise PluginError(f"experiments.{name} --quick wrote no PNG into {out}")
+    return pngs
+
+
+def figures() -> dict[str, list[pathlib.Path]]:
+    """experiment -> its PNGs; experiments listed as pending and absent are left out (the pages say so)."""
+    global _figures
+    if _figures is None:
+        missing = [e for e in catalog.EXPERIMENTS if not pages.experiment_exists(e)]
+        unexpected = sorted(set(missing) - catalog.PENDING_EXPERIMENTS)
+        if unexpected:
+            raise PluginError(f"experiments {unexpected} do not exist and are not in catalog.PENDING_EXPERIMENTS")
+        present = [e for e in catalog.EXPERIMENTS if e not in missing]
+        base = pathlib.Path(tempfile.mkdtemp(prefix="jol-docs-figures-"))
+        workers = max(1, min(len(present), os.cpu_count() or 1))
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            runs = {e: pool.submit(_run_experiment, e, base / e) for e in present}
+            _figures = {e: runs[e].result() for e in present}
+    return _figures
+
+
+def _mathjax_file(config) -> File:
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or spec.origin is None:
+        raise PluginError("MathJax assets missing: pip install django-static-mathjax (the docs extra)")
+    bundle = pathlib.Path(spec.origin).parent / "static" / "mathjax" / "es5" / MATHJAX_BUNDLE
+    if not bundle.exists():
+        raise PluginError(f"{bundle} missing from the django-static-mathjax wheel")
+    return File.generated(config, MATHJAX_URI, abs_src_path=str(bundle))
+
+
+def on_config(config):
+    """Fill the "API reference" section of the nav with one page per module that has public names."""
+    api = ["api/index.md", *({m: f"api/{m}.md"} for m in pages.public_by_module())]
+    for entry in config.nav or ():
+        if isinstance(entry, dict) and "API reference" in entry:
+            entry["API reference"] = api
+    return config
+
+
+def on_files(files, config):
+    files.append(_mathjax_file(config))
+    license_ = pathlib.Path(importlib.util.find_spec("mathjax").origin).parent / "static" / "mathjax" / "LICENSE"
+    files.append(File.generated(config, "assets/mathjax/LICENSE.txt", abs_src_path=str(license_)))
+    for experiment, pngs in figures().items():
+        for png in pngs:
+            files.append(File.generated(config, f"figures/{experiment}/{png.name}", abs_src_path=str(png)))
+    try:
+        api = pages.api_pages()
+    except Exception as exc:  # noqa: BLE001 - report as a build error with the cause
+        raise PluginError(f"API pages: {exc!r}") from exc
+    for uri, content in api.items():
+        files.append(File.generated(config, uri, content=content))
+    for uri, (title, issue) in catalog.PENDING_PAGES.items():
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, content=f"# {title}\n\n!!! note \"Pending\"\n"
+                                        f"    This page is written by issue {issue}; it is not in the repository yet.\n"))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    uri = page.file.src_uri
+    depth = uri.count("/")
+    try:
+        for guide in catalog.GUIDE:
+            if guide.path == uri:
+                return pages.expand_guide(markdown, guide, figures(), depth)
+        if "<!-- jol:variants -->" in markdown:
+            return markdown.replace("<!-- jol:variants -->", pages.variants_table())
+    except ValueError as exc:
+        raise PluginError(f"{uri}: {exc}") from exc
+    return markdown

@@ -1,0 +1,112 @@
+"""E11 (part): Newton, BFGS and L-BFGS against gd, momentum and Adam on a full-batch logistic regression.
+
+L2-regularised logistic regression on scikit-learn's breast-cancer data (569 × 30, standardised,
+plus a bias: 31 parameters, so the dense Hessian is tiny), loss
+$\\operatorname{mean}\\log(1 + e^{-y z}) + (\\lambda/2)\\|w\\|^2$. Plots loss − min against iterations
+and against wall-clock time (per-step time of the compiled ``minimize`` loop, measured on a second
+run so compilation is excluded) and saves the numbers as JSON. [002]: "If you can afford to do full
+batch updates then try out L-BFGS"; [001] §7.6 / [002]: Newton's O(n²)/O(n³) cost.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import jaxopt_lectures as jol
+from experiments import _common
+
+FULL, QUICK = dict(steps=300, l2=1e-2, repeats=3), dict(steps=60, l2=1e-2, repeats=1)
+
+
+def logistic_problem(l2: float = 1e-2, dtype=jnp.float64) -> tuple[Callable, dict, float]:
+    """(loss, params0 = zeros, L): standardised breast-cancer data; L = λ_max(XᵀX)/(4N) + λ bounds the Hessian."""
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    X = (data.data - data.data.mean(0)) / data.data.std(0)
+    X, y = jnp.asarray(X, dtype), jnp.asarray(data.target, dtype)
+
+    def loss(p):
+        return jol.losses.logistic(X @ p["w"] + p["b"], y) + 0.5 * l2 * jnp.sum(p["w"] ** 2)
+
+    lipschitz = float(np.linalg.eigvalsh(np.asarray(X, np.float64).T @ np.asarray(X, np.float64)).max() / (4 * len(y)) + l2)
+    return loss, {"w": jnp.zeros(X.shape[1], dtype), "b": jnp.zeros((), dtype)}, lipschitz
+
+
+def optimizers(lipschitz: float) -> dict[str, Callable]:
+    return {
+        "newton": lambda: jol.newton(),
+        "newton + armijo": lambda: jol.newton(linesearch=jol.armijo_linesearch()),
+        "bfgs": lambda: jol.bfgs(),
+        "lbfgs (m=10)": lambda: jol.lbfgs(),
+        "lbfgs (m=3)": lambda: jol.lbfgs(memory_size=3),
+        "gd (1/L)": lambda: jol.sgd(1.0 / lipschitz),
+        "momentum (1/L, 0.9)": lambda: jol.momentum(1.0 / lipschitz, 0.9),
+        "adam (1e-2)": lambda: jol.adam(1e-2),
+    }
+
+
+def _timed_run(f, p0, tx, steps: int, repeats: int):
+    loop = jax.jit(lambda p: jol.minimize(f, p, tx, steps))  # one compiled loop, reused by the timed runs
+    jax.block_until_ready(loop(p0))
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        p, trace = jax.block_until_ready(loop(p0))
+        best = min(best, time.perf_counter() - start)
+    return p, trace, best
+
+
+def run(config: dict) -> dict:
+    """Numbers only: per optimizer the loss − min curve, gradient norms, per-step seconds, iterations to ‖∇f‖ < 1e-6."""
+    with jax.enable_x64(True):
+        f, p0, lipschitz = logistic_problem(config["l2"])
+        steps = config["steps"]
+        runs = {}
+        for name, make in _common.progress(optimizers(lipschitz).items(), desc="logistic"):
+            _, trace, seconds = _timed_run(f, p0, make(), steps, config["repeats"])
+            runs[name] = (np.asarray(trace.loss), np.asarray(trace.grad_norm), seconds / steps)
+        f_min = min(float(r[0].min()) for r in runs.values())
+        results = {"f_min": f_min, "lipschitz": lipschitz, "steps": steps, "methods": {}}
+        for name, (loss, gnorm, per_step) in runs.items():
+            below = np.flatnonzero(gnorm < 1e-6)
+            results["methods"][name] = {
+                "loss_gap": np.maximum(loss - f_min, 0.0), "grad_norm": gnorm, "seconds_per_step": per_step,
+                "iterations_to_gtol": int(below[0]) if below.size else None, "final_loss": float(loss[-1])}
+        return results
+
+
+def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
+    plt = _common.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    for name, r in results["methods"].items():
+        gap = np.maximum(np.asarray(r["loss_gap"]), 1e-16)
+        axes[0].semilogy(gap, label=name)
+        axes[1].semilogy(np.arange(gap.size) * r["seconds_per_step"] * 1e3, gap, label=name)
+    axes[0].set(xlabel="iteration", ylabel="$f(w_t) - f^*$", title="breast cancer, L2 logistic regression")
+    axes[1].set(xlabel="wall-clock time (ms, compiled loop)", ylabel="$f(w_t) - f^*$", xscale="log",
+                title="same runs against time")
+    axes[0].legend(fontsize=9)
+    return [_common.save_figure(fig, out, "second_order_logistic")]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = _common.parser(__doc__, "examples/second_order").parse_args(argv)
+    results = run(QUICK if args.quick else FULL)
+    out = pathlib.Path(args.out)
+    figures(results, out)
+    _common.save_json(out, "second_order_logistic", results)
+    rows = [(name, r["iterations_to_gtol"] if r["iterations_to_gtol"] is not None else f">{results['steps']}",
+             float(r["loss_gap"][-1]), r["seconds_per_step"] * 1e6) for name, r in results["methods"].items()]
+    print(_common.table(rows, ["method", "iters to |grad|<1e-6", "final f - f*", "us / step"]))
+    return results
+
+
+if __name__ == "__main__":
+    main()

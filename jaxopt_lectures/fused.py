@@ -1,0 +1,256 @@
+r"""The fast path: optimizer state in one flat buffer per dtype, updated chunk by chunk in one pass.
+
+Why (measured, benchmarks/README.md and shared/PERF_NOTES.md): on CPU, XLA compiles an
+elementwise optimizer into one full-array loop per output (Adam: $m$, $v$, then $\theta$; about 40
+bytes move per parameter instead of the 28 that one pass needs), and a tree of many small leaves
+costs a loop, a kernel launch and compile time per leaf. Here
+
+* the state lives in **one flat buffer per dtype** (``fuse``), so a tree of 2048 leaves is one
+  array per state field, and params kept flat by the user (:func:`ravel_by_dtype`) stay flat;
+* one step walks the flat buffers in **chunks** (``chunk_size`` elements, cache-sized) inside a
+  ``lax.fori_loop``: each chunk is read once, the wrapped optimizer's per-leaf maths runs on it in
+  cache, and every output (state fields, update, or the new params in :func:`fused_step`) is
+  written back in place. A loop over chunks is one pass over memory, whatever the number of
+  outputs.
+
+The wrapped transform must be *elementwise* (each coordinate's update depends only on that
+coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of SPEC.md
+§1–§13 except the second-order ones. Wrapping a transform that reduces over the params (global-norm
+clipping, line searches, L-BFGS) would reduce over one chunk only: chain those *outside* ``fuse``.
+
+Lecture: none (engineering; issue 12). References: torch's fused/foreach multi-tensor optimizers
+(``torch.optim.Adam(fused=True)``); ``optax.flatten``, which re-concatenates the leaves every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxopt_lectures._validate import check_range
+
+CHUNK_SIZE = 1 << 15  # 32k elements: 128 kB per float32 field, the inputs of one chunk stay in L2
+
+
+class FusedState(NamedTuple):
+    inner: dict  # dtype name -> the wrapped transform's state on that dtype's flat buffer
+
+
+def _is_abstract(tree: Any) -> bool:
+    return any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(tree))
+
+
+def ravel_by_dtype(tree: Any) -> tuple[dict[str, jax.Array], Callable[[dict[str, jax.Array]], Any]]:
+    """Concatenate the leaves of ``tree`` into one flat 1-D array per dtype; return it and the inverse.
+
+    Do it once, keep the flat dict as your params, and call ``unravel`` inside the loss: then the
+    gradient is flat too, and an optimizer step runs on one buffer per dtype instead of one per leaf
+    (the slicing in ``unravel`` is differentiated into the gradient's layout for free). A dtype with
+    a single leaf is reshaped, not copied. Works on concrete arrays, tracers and
+    ``jax.ShapeDtypeStruct`` leaves.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxopt_lectures as jol
+        >>> params = {"b": jnp.zeros(2), "w": jnp.ones((2, 2)), "n": jnp.arange(3)}
+        >>> flat, unravel = jol.ravel_by_dtype(params)
+        >>> {k: v.shape for k, v in flat.items()}
+        {'float32': (6,), 'int32': (3,)}
+        >>> print(unravel(flat)["w"])
+        [[1. 1.]
+         [1. 1.]]
+    """
+    leaves, treedef = jax.tree.flatten(tree)
+    groups: dict[str, list[int]] = {}
+    for i, leaf in enumerate(leaves):
+        groups.setdefault(jnp.dtype(leaf.dtype).name, []).append(i)
+    shapes = [tuple(leaf.shape) for leaf in leaves]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def one(name: str, idx: list[int]) -> Any:
+        total = sum(sizes[i] for i in idx)
+        if _is_abstract([leaves[i] for i in idx]):
+            return jax.ShapeDtypeStruct((total,), jnp.dtype(name))
+        parts = [jnp.reshape(leaves[i], (-1,)) for i in idx]
+        return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
+
+    flat = {name: one(name, idx) for name, idx in sorted(groups.items())}
+
+    def unravel(flat_: dict[str, jax.Array]) -> Any:
+        out: list[Any] = [None] * len(leaves)
+        for name, idx in groups.items():
+            offset = 0
+            for i in idx:
+                out[i] = jax.lax.slice_in_dim(flat_[name], offset, offset + sizes[i]).reshape(shapes[i])
+                offset += sizes[i]
+        return treedef.unflatten(out)
+
+    return flat, unravel
+
+
+def _chunked(
+    fn: Callable[..., tuple[jax.Array, Any]], carried: jax.Array, read: jax.Array | None, state: Any, chunk: int | None
+) -> tuple[jax.Array, Any]:
+    """Apply ``fn(carried_c, read_c, state_c) -> (out_c, state_c')`` chunk by chunk, in place.
+
+    ``carried`` (length n) is overwritten chunk by chunk with ``out``; state leaves of shape (n,)
+    are sliced and overwritten likewise; other state leaves (``count``, hyperparameters) are
+    passed whole and their new value is the one every chunk computes. Each chunk's results are
+    materialized (a ``lax.cond`` whose branches are the same function) before they are written,
+    so XLA neither recomputes them from half-updated buffers nor copies a whole buffer.
+    """
+    n = carried.shape[0]
+    if chunk is None or n <= chunk:
+        return fn(carried, read, state)
+    leaves, treedef = jax.tree.flatten(state)
+    is_buf = [tuple(x.shape) == (n,) for x in leaves]
+    fixed = [x for x, b in zip(leaves, is_buf) if not b]
+
+    def call(start: Any, size: int, bufs: list[jax.Array], out_buf: jax.Array) -> tuple:
+        cut = lambda x: jax.lax.dynamic_slice_in_dim(x, start, size)
+        it_b, it_f = iter(bufs), iter(fixed)
+        state_c = treedef.unflatten([cut(next(it_b)) if b else next(it_f) for b in is_buf])
+        args = (cut(out_buf), None if read is None else cut(read), state_c)
+        return jax.lax.cond(jnp.asarray(start) >= 0, fn, fn, *args)
+
+    def write(start: Any, out_buf, bufs, out_c, state_c) -> tuple:
+        put = lambda x, y: jax.lax.dynamic_update_slice_in_dim(x, y.astype(x.dtype), start, 0)
+        new = jax.tree.leaves(state_c)
+        bufs = [put(x, y) for x, y in zip(bufs, [y for y, b in zip(new, is_buf) if b])]
+        return put(out_buf, out_c), bufs, [y for y, b in zip(new, is_buf) if not b]
+
+    def body(i, carry):
+        out_buf, bufs, _ = carry
+        start = i * chunk
+        return write(start, out_buf, bufs, *call(start, chunk, bufs, out_buf))
+
+    bufs0 = [x for x, b in zip(leaves, is_buf) if b]
+    carry = jax.lax.fori_loop(0, n // chunk, body, (carried, bufs0, fixed))
+    if n % chunk:  # the tail, once, with a static size
+        start = (n // chunk) * chunk
+        carry = write(start, carry[0], carry[1], *call(start, n - start, carry[1], carry[0]))
+    out_buf, bufs, new_fixed = carry
+    it_b, it_f = iter(bufs), iter(new_fixed)
+    return out_buf, treedef.unflatten([next(it_b) if b else next(it_f) for b in is_buf])
+
+
+def _check_chunk(chunk_size: int | None) -> None:
+    if chunk_size is not None:
+        check_range("chunk_size", chunk_size, 1)
+
+
+def fuse(
+    tx: optax.GradientTransformation, *, chunk_size: int | None = CHUNK_SIZE
+) -> optax.GradientTransformationExtraArgs:
+    r"""``tx`` with its state in one flat buffer per dtype, updated in one chunked pass.
+
+    Same updates as ``tx`` (bit for bit on CPU for the optimizers in tests/test_fused.py): for an
+    elementwise $\mathcal{T}$, $\mathcal{T}(\text{concat}(g)) = \text{concat}(\mathcal{T}(g))$.
+    The state is ``FusedState(inner={dtype: tx's state on the flat buffer})``. ``update``
+    concatenates the gradient leaves of each dtype (free when the params are already flat, see
+    :func:`ravel_by_dtype`), runs ``tx.update`` chunk by chunk, and splits the updates back into
+    the gradient's tree. Pair it with :func:`fused_step` to also apply the updates in the same pass.
+
+    Lecture: none (the optimizers' maths is ``tx``'s). Issue 12; shared/PERF_NOTES.md.
+
+    Args:
+        tx: an elementwise gradient transformation (any alias of this library except the
+            second-order ones; ``optax.chain`` of elementwise parts).
+        chunk_size: elements per chunk of the in-place loop (default $2^{15}$); ``None`` keeps the
+            flat buffers but updates them whole (XLA then makes one loop per output).
+
+    Raises:
+        ValueError: ``chunk_size`` < 1.
+
+    References:
+        torch.optim's ``fused=True`` multi-tensor kernels; optax.flatten.
+
+    Example:
+        >>> import jax.numpy as jnp, jaxopt_lectures as jol
+        >>> params = {"w": jnp.ones((2, 2)), "b": jnp.zeros(2)}
+        >>> grads = {"w": jnp.full((2, 2), 2.0), "b": jnp.ones(2)}
+        >>> tx = jol.fuse(jol.adam(0.1))
+        >>> state = tx.init(params)
+        >>> print(state.inner["float32"].mu.shape)
+        (6,)
+        >>> u, state = tx.update(grads, state, params)
+        >>> print(u["w"])  # Adam's first step: -lr * sign(g)
+        [[-0.1 -0.1]
+         [-0.1 -0.1]]
+    """
+    _check_chunk(chunk_size)
+    tx = optax.with_extra_args_support(tx)
+
+    def init(params: optax.Params) -> FusedState:
+        flat, _ = ravel_by_dtype(params)
+        inner = {name: tx.init(p) for name, p in flat.items()}
+        if _is_abstract(flat):
+            return FusedState(inner)
+        return FusedState(jax.tree.map(jnp.copy, inner))  # distinct buffers: the state can be donated
+
+    def update(updates, state, params=None, **extra_args):
+        flat_g, unravel = ravel_by_dtype(updates)
+        flat_p = None if params is None else ravel_by_dtype(params)[0]
+        out, inner = {}, {}
+        for name, g in flat_g.items():
+            p = None if flat_p is None else flat_p[name]
+            fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
+            out[name], inner[name] = _chunked(fn, g, p, state.inner[name], chunk_size)
+        return unravel(out), FusedState(inner)
+
+    return optax.GradientTransformationExtraArgs(init, update)
+
+
+def fused_step(
+    tx: optax.GradientTransformation, *, chunk_size: int | None = CHUNK_SIZE
+) -> Callable[..., tuple[Any, FusedState]]:
+    r"""One training step ``step(params, grads, state, **extra) -> (params, state)`` in one pass.
+
+    $\theta \leftarrow \theta + \mathcal{T}(g)$ where $\mathcal{T}$ is ``tx``, with the state of
+    ``fuse(tx, chunk_size=chunk_size).init(params)``: each chunk of $\theta$, $g$ and the state is
+    read once and the new $\theta$ and state are written in place, so Adam moves 28 bytes per
+    float32 parameter (read $g, \theta, m, v$; write $\theta, m, v$), momentum 20, SGD 12. Equal to
+    ``optax.apply_updates(params, fuse(tx).update(grads, state, params)[0])``. Keep ``params`` flat
+    (:func:`ravel_by_dtype`) so that no concatenation happens per step, and jit it with
+    ``donate_argnums=(0, 2)`` so the buffers are updated in place.
+
+    Lecture: none; issue 12.
+
+    Args:
+        tx: an elementwise gradient transformation (see :func:`fuse`).
+        chunk_size: elements per chunk; ``None`` updates each flat buffer whole.
+
+    Raises:
+        ValueError: ``chunk_size`` < 1.
+
+    Example:
+        >>> import jax, jax.numpy as jnp, jaxopt_lectures as jol
+        >>> flat, unravel = jol.ravel_by_dtype({"w": jnp.ones(3)})
+        >>> tx = jol.momentum(0.5, beta=0.9)
+        >>> state = jol.fuse(tx).init(flat)
+        >>> step = jax.jit(jol.fused_step(tx), donate_argnums=(0, 2))
+        >>> flat, state = step(flat, {"float32": jnp.ones(3)}, state)
+        >>> print(unravel(flat)["w"])
+        [0.5 0.5 0.5]
+    """
+    _check_chunk(chunk_size)
+    tx = optax.with_extra_args_support(tx)
+
+    def step(params, grads, state: FusedState, **extra_args):
+        flat_p, unravel = ravel_by_dtype(params)
+        flat_g, _ = ravel_by_dtype(grads)
+        out, inner = {}, {}
+        for name, p in flat_p.items():
+
+            def fn(p_c, g_c, s_c):
+                u_c, s_c = tx.update(g_c, s_c, p_c, **extra_args)
+                return optax.apply_updates(p_c, u_c), s_c
+
+            out[name], inner[name] = _chunked(fn, p, flat_g[name], state.inner[name], chunk_size)
+        return unravel(out), FusedState(inner)
+
+    return step

@@ -1,0 +1,43 @@
+"""Registry rows of the fused fast path (jaxopt_lectures/fused.py): ``fused/<row id>``.
+
+Each row is an existing row of another topic with its ``make`` wrapped in ``jol.fuse`` (chunk size
+5 on the 12-element test tree: two chunks of the in-place loop and a tail), keeping its kwargs,
+reference and tolerance, so the contract and reference tests check the fused path exactly like
+the plain one. One row per elementwise alias, chosen where the state or the schedule is richest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+
+import optax
+
+import jaxopt_lectures as jol
+from tests.registry import adaptive, gradient_descent, rules
+from tests.registry.row import Row
+
+CHUNK = 5
+WRAPPED_IDS = ("sgd/cosine", "momentum/trace-nesterov", "momentum/velocity-cosine", "nesterov/trace",
+               "adagrad/eps-outside", "rmsprop/centered-momentum-cosine", "adadelta/zeiler", "adam/bias-corrected",
+               "adam/amsgrad-cosine", "delta_delta/clipped", "delta_bar_delta/previous", "quickprop/safeguarded",
+               "rprop/irprop+")
+
+
+def fused(make: Callable[..., optax.GradientTransformation]) -> Callable[..., optax.GradientTransformationExtraArgs]:
+    """``make`` wrapped in ``jol.fuse``; keeps make's signature (inject_hyperparams binds it) and is named ``fuse``."""
+
+    @functools.wraps(make)
+    def fuse(**kwargs):
+        return jol.fuse(make(**kwargs), chunk_size=CHUNK)
+
+    fuse.__name__ = "fuse"
+    return fuse
+
+
+_BY_ID = {row.id: row for module in (gradient_descent, adaptive, rules) for row in module.ROWS}
+ROWS = [dataclasses.replace(_BY_ID[i], id=f"fused/{i}", make=fused(_BY_ID[i].make)) for i in WRAPPED_IDS if i in _BY_ID]
+
+# tested in tests/test_fused.py (equality with the unfused step, in-place single pass)
+EXEMPT = {"fused_step", "ravel_by_dtype", "FusedState"}

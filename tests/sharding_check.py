@@ -1,0 +1,86 @@
+"""Run by tests/test_sharding.py in a subprocess with 8 host CPU devices; prints one JSON object.
+
+``python -m tests.sharding_check`` (XLA_FLAGS=--xla_force_host_platform_device_count=8) shards
+the params over a 4 x 2 mesh and, for every registry row, runs ``init`` and two ``update``s
+under ``jit``, with an Auto mesh (``jax.sharding.Mesh``) and with an Explicit one
+(``jax.set_mesh``). It prints ``{row_id: "ok" | "<what went wrong>"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
+
+from jaxopt_lectures.interop import state_shardings
+from tests.registry import ROWS
+from tests.registry.row import Row
+
+SPECS = {"w": P("data", "model"), "b": P("model"), "v": P("data"), "c": P()}
+SHAPES = {"w": (8, 6), "b": (6,), "v": (16,), "c": ()}
+
+
+def sharded_tree(mesh: jax.sharding.Mesh, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    return {k: jax.device_put(jnp.asarray(rng.normal(size=SHAPES[k]), jnp.float32), NamedSharding(mesh, SPECS[k]))
+            for k in SHAPES}
+
+
+def mismatches(tree: Any, params: dict, what: str) -> list[str]:
+    """Leaves of params-structured subtrees of ``tree`` whose sharding differs from the param's."""
+    treedef = jax.tree.structure(params)
+    like = lambda t: jax.tree.structure(t) == treedef
+    out = []
+    for path, sub in jax.tree_util.tree_flatten_with_path(tree, is_leaf=like)[0]:
+        if not like(sub):
+            continue
+        for key, leaf, p in zip(sorted(params), treedef.flatten_up_to(sub), jax.tree.leaves(params)):
+            if leaf.shape == p.shape and not leaf.sharding.is_equivalent_to(p.sharding, p.ndim):
+                out.append(f"{what}{jax.tree_util.keystr(path)}[{key!r}]: {leaf.sharding} != {p.sharding}")
+    return out
+
+
+def check(row: Row, mesh: jax.sharding.Mesh, explicit: bool) -> list[str]:
+    tx = row.build()
+    params, grads = sharded_tree(mesh, 0), sharded_tree(mesh, 1)
+    value_fn = lambda p: sum(jnp.sum(x**2) for x in jax.tree.leaves(p))
+    step = jax.jit(lambda g, s, p: tx.update(g, s, p, value=value_fn(p), value_fn=value_fn))
+    keeps = row.elementwise if row.keeps_sharding is None else row.keeps_sharding
+    init = jax.jit(tx.init) if explicit else jax.jit(tx.init, out_shardings=state_shardings(tx, params))
+    state = init(params)
+    errors = mismatches(tx.init(params), params, "eager init") + mismatches(state, params, "jit init")
+    for k in range(2):
+        updates, state = step(grads, state, params)
+        params = optax.apply_updates(params, updates)
+        errors += mismatches(updates, params, f"updates {k}") + mismatches(state, params, f"state {k}")
+        if not all(bool(jnp.all(jnp.isfinite(u))) for u in jax.tree.leaves(updates)):
+            errors.append(f"updates {k} not finite")
+    return errors if keeps else [e for e in errors if "finite" in e]
+
+
+def main() -> None:
+    assert jax.device_count() == 8, "run with XLA_FLAGS=--xla_force_host_platform_device_count=8"
+    devices = np.array(jax.devices()).reshape(4, 2)
+    auto = jax.sharding.Mesh(devices, ("data", "model"))
+    explicit = jax.make_mesh((4, 2), ("data", "model"), axis_types=(AxisType.Explicit,) * 2)
+    results = {}
+    for row in ROWS:
+        try:
+            errors = check(row, auto, explicit=False)
+            with jax.set_mesh(explicit):
+                errors += [f"explicit mesh: {e}" for e in check(row, explicit, explicit=True)]
+            results[row.id] = "; ".join(errors) or "ok"
+        except Exception:  # report, so the other rows are still checked
+            results[row.id] = traceback.format_exc(limit=4)
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
