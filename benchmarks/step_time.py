@@ -13,6 +13,8 @@ donated ``a + 0.5 b``) and the compiled executable's temporary memory.
 from __future__ import annotations
 
 import dataclasses
+import json
+import pathlib
 import platform
 import statistics
 import sys
@@ -26,10 +28,11 @@ import numpy as np
 import optax
 
 import jaxopt_lectures as jol
+from jaxopt_lectures import fused
 from benchmarks import cases
 from experiments import _common
 
-VARIANTS = ("ours", "fused", "optax", "torch_foreach", "torch_fused")
+VARIANTS = ("ours", "fused", "fused_chunked", "optax", "torch_foreach", "torch_fused")
 
 
 @dataclasses.dataclass
@@ -72,12 +75,12 @@ def jax_runner(tx: optax.GradientTransformation, params: Any, grads: Any) -> Run
     return Runner(call, seconds, temp)
 
 
-def fused_runner(tx: optax.GradientTransformation, params: Any, grads: Any) -> Runner:
+def fused_runner(tx: optax.GradientTransformation, params: Any, grads: Any, chunk_size: int | None = None) -> Runner:
     """``jol.fused_step`` on params and grads kept flat (one buffer per dtype, made once)."""
     flat_p, _ = jol.ravel_by_dtype(params)
     flat_g, _ = jol.ravel_by_dtype(grads)
-    carry = [flat_p, jol.fuse(tx).init(flat_p)]
-    compiled, seconds, temp = _compile(jol.fused_step(tx), (0, 2), carry[0], flat_g, carry[1])
+    carry = [flat_p, jol.fuse(tx, chunk_size=chunk_size).init(flat_p)]
+    compiled, seconds, temp = _compile(jol.fused_step(tx, chunk_size=chunk_size), (0, 2), carry[0], flat_g, carry[1])
 
     def call() -> None:
         carry[:] = compiled(carry[0], flat_g, carry[1])
@@ -151,6 +154,7 @@ def bench_one(case: cases.Bench, shapes: dict, device: str, reps: int, roofline:
     runners: dict[str, Runner | None] = {
         "ours": jax_runner(case.ours(), random_tree(shapes, 0), grads),
         "fused": fused_runner(case.ours(), random_tree(shapes, 0), grads),
+        "fused_chunked": fused_runner(case.ours(), random_tree(shapes, 0), grads, fused.CHUNK_SIZE),
         "optax": None if case.baseline is None else jax_runner(case.baseline(), random_tree(shapes, 0), grads),
         "torch_foreach": torch_runner(case, shapes, "foreach", device),
         "torch_fused": torch_runner(case, shapes, "fused", device),
@@ -177,7 +181,7 @@ def markdown(results: dict) -> str:
     get = lambda tree, opt, var, key: next((r[key] for r in rows if (r["tree"], r["optimizer"], r["variant"])
                                             == (tree, opt, var)), None)
     div = lambda a, b: None if a is None or b is None else a / b
-    head = ("| tree | optimizer | ours ms | fused ms | optax ms | torch foreach | torch fused | ours/optax "
+    head = ("| tree | optimizer | ours ms | fused ms | fused chunked ms | optax ms | torch foreach | torch fused | ours/optax "
             "| fused/optax | fused/torch fused | fused/adam fused | compile s ours / fused / optax "
             "| fused % roofline | temp MB ours / fused / optax |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -203,8 +207,8 @@ def markdown(results: dict) -> str:
 
 
 def run(quick: bool, optimizers: list[str] | None = None, trees: list[str] | None = None,
-        reps: int | None = None) -> dict:
-    """The whole suite; numbers only (no files)."""
+        reps: int | None = None, on_row: Callable[[dict], None] | None = None) -> dict:
+    """The whole suite; numbers only (``on_row`` sees each row as it is measured)."""
     device = jax.default_backend()
     shapes_by_tree = cases.tree_shapes(device, quick)
     selected = [c for c in cases.CASES if optimizers is None or c.name in optimizers]
@@ -216,6 +220,8 @@ def run(quick: bool, optimizers: list[str] | None = None, trees: list[str] | Non
         for case in _common.progress(selected, desc=tree):
             for row in bench_one(case, shapes_by_tree[tree], device, reps, roofline):
                 rows.append({"tree": tree, **row})
+                if on_row is not None:
+                    on_row(rows[-1])
     try:
         import torch
 
@@ -235,7 +241,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reps", type=int, default=None, help="timed repetitions per variant (default 15; quick 3)")
     args = p.parse_args(argv)
     split = lambda s: None if s is None else s.split(",")
-    results = run(args.quick, split(args.optimizers), split(args.trees), args.reps)
+    partial = pathlib.Path(args.out) / "step_time.partial.jsonl"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_text("")
+    log = lambda row: partial.open("a").write(json.dumps(_common.to_jsonable(row)) + "\n")
+    results = run(args.quick, split(args.optimizers), split(args.trees), args.reps, on_row=log)
     path = _common.save_json(args.out, "step_time", results)
     table = markdown(results)
     (path.parent / "step_time.md").write_text(table)

@@ -13,6 +13,7 @@ and the largest deviation max|ours − ref| / max|ref| per reference.
 from __future__ import annotations
 
 import pathlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -201,14 +202,24 @@ def figure(results: dict, out: pathlib.Path) -> pathlib.Path:
     return _common.save_figure(fig, out, "schedules")
 
 
-def main(argv=None) -> None:
-    args = _common.parser(__doc__, "outputs/schedules").parse_args(argv)
-    out = pathlib.Path(args.out)
-    results = run(QUICK if args.quick else FULL)
+def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
+    return [figure(results, out)]
+
+
+def summary(results: dict) -> str:
     rows = [(name, label, dev) for name, panel in results["panels"].items() for label, dev in panel["max_rel_dev"].items()]
-    print(_common.table(rows, ["schedule", "reference", "max|ours − ref| / max|ref|"]))
-    _common.save_json(out, "schedules", results)
-    print(f"wrote {figure(results, out)}")
+    return _common.table(rows, ["schedule", "reference", "max|ours − ref| / max|ref|"])
+
+
+CAPTIONS = {
+    "schedules": "Every learning-rate schedule of the lectures ([000], [001], [002]) with the optax/torch reference "
+                 "overplotted (dashed); the last panel drives reduce_on_plateau with a scripted loss: ours equals "
+                 "optax.contrib, and torch's ReduceLROnPlateau needs patience − 1 for the same sequence.",
+}
+
+
+def main(argv=None) -> None:
+    _common.cli(sys.modules[__name__], argv)
 
 
 if __name__ == "__main__":

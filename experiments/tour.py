@@ -14,7 +14,8 @@ import time
 
 from experiments import _common
 
-EXPERIMENTS = ("trajectories", "quadratic_dynamics")
+EXPERIMENTS = ("trajectories", "quadratic_dynamics", "schedules", "digits", "classic_rules", "gradient_check",
+               "second_order")
 
 
 def _section(name: str, module, summary: str, figures: list[pathlib.Path], out: pathlib.Path) -> str:

@@ -25,13 +25,33 @@ TOL = 1e-6
 
 
 def _optimizers() -> dict:
-    """label -> (factory of the step size, (lowest, highest) step size of the log grid)."""
+    """group -> label -> (factory of the step size, (lowest, highest) step size of the log grid)."""
     return {
-        "sgd": (jol.sgd, (1e-4, 3e-1)),
-        "momentum trace": (lambda lr: jol.momentum(lr, 0.9), (1e-5, 3e-2)),
-        "momentum velocity": (lambda lr: jol.momentum(lr, 0.9, form="velocity"), (1e-5, 3e-2)),
-        "momentum ema": (lambda lr: jol.momentum(lr, 0.9, form="ema"), (1e-4, 3e-1)),
-        "nesterov": (lambda lr: jol.nesterov(lr, 0.9), (1e-5, 3e-2)),
+        "gradient descent & momentum": {
+            "sgd": (jol.sgd, (1e-4, 3e-1)),
+            "momentum trace": (lambda lr: jol.momentum(lr, 0.9), (1e-5, 3e-2)),
+            "momentum velocity": (lambda lr: jol.momentum(lr, 0.9, form="velocity"), (1e-5, 3e-2)),
+            "momentum ema": (lambda lr: jol.momentum(lr, 0.9, form="ema"), (1e-4, 3e-1)),
+            "nesterov": (lambda lr: jol.nesterov(lr, 0.9), (1e-5, 3e-2)),
+        },
+        "adaptive": {
+            "adagrad": (jol.adagrad, (1e-3, 3.0)),
+            "rmsprop": (jol.rmsprop, (1e-4, 1e-1)),
+            "adadelta (Zeiler)": (jol.adadelta, (0.3, 300.0)),
+            "adadelta ([001] slide)": (lambda lr: jol.adadelta(lr, form="jku"), (1.0, 1e4)),
+            "adam": (jol.adam, (1e-4, 3e-1)),
+            "almost adam (no bias corr.)": (lambda lr: jol.adam(lr, bias_correction=False), (1e-4, 3e-1)),
+        },
+        "classic rules": {
+            **{variant: (lambda lr, v=variant: jol.rprop(lr, variant=v), (1e-4, 1e-1))
+               for variant in ("rprop+", "rprop-", "irprop+", "irprop-")},
+            "delta-delta": (lambda lr: jol.delta_delta(lr, meta_learning_rate=1e-7), (1e-5, 1e-2)),
+            "delta-bar-delta": (lambda lr: jol.delta_bar_delta(lr, kappa=1e-5, phi=0.2, theta=0.7), (1e-5, 1e-2)),
+            "delta-bar-delta (slide)": (lambda lr: jol.delta_bar_delta(lr, kappa=1e-5, phi=0.2, theta=0.7,
+                                                                       average="current"), (1e-5, 1e-2)),
+            "quickprop": (jol.quickprop, (1e-4, 1e-1)),
+            "quickprop (bare secant)": (lambda lr: jol.quickprop(lr, safeguard=False), (1e-4, 1e-1)),
+        },
     }
 
 
@@ -45,12 +65,7 @@ def _quadratic_kappa100():
 
 def _problems() -> dict:
     p = jol.problems
-    probs = {"rosenbrock": p.rosenbrock, "quadratic": _quadratic_kappa100()}
-    if hasattr(p, "beale"):
-        probs["beale"] = p.beale
-    if hasattr(p, "saddle"):
-        probs["saddle"] = p.saddle
-    return probs
+    return {"rosenbrock": p.rosenbrock, "beale": p.beale, "saddle": p.saddle, "quadratic": _quadratic_kappa100()}
 
 
 def _steps_to(loss: np.ndarray, target: float) -> int | None:
@@ -93,8 +108,9 @@ def run(config: dict) -> dict:
     results = {}
     for pname, problem in _problems().items():
         results[pname] = {}
-        for label, (factory, bounds) in _common.progress(_optimizers().items(), desc=pname):
-            results[pname][label] = tune_and_run(pname, problem, factory, bounds, config)
+        runs = [(group, label, spec) for group, opts in _optimizers().items() for label, spec in opts.items()]
+        for group, label, (factory, bounds) in _common.progress(runs, desc=pname):
+            results[pname][label] = {"group": group, **tune_and_run(pname, problem, factory, bounds, config)}
     return results
 
 
@@ -102,16 +118,20 @@ def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     from jaxopt_lectures import plotting
 
     plt = _common.pyplot()
-    problems, paths = _problems(), []
+    problems, groups, paths = _problems(), list(_optimizers()), []
     for pname, runs in results.items():
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
-        plotting.contour_paths(problems[pname], {k: v["path"] for k, v in runs.items()}, ax)
-        for label, r in runs.items():
-            curve = np.abs(r["loss"]) if pname == "saddle" else np.maximum(r["loss"] - problems[pname].min_value, 1e-30)
-            ax2.semilogy(curve, label=label)
-        ax2.set(xlabel="step", ylabel="|f|" if pname == "saddle" else "$f(x_t) - f^*$", title=f"{pname}: loss per step")
-        ax2.legend(fontsize=8, ncol=2)
-        paths.append(_common.save_figure(fig, out, f"trajectories_{pname}"))
+        fig, axes = plt.subplots(2, len(groups), figsize=(6.5 * len(groups), 11), layout="constrained")
+        for col, group in enumerate(groups):
+            members = {k: v for k, v in runs.items() if v["group"] == group}
+            plotting.contour_paths(problems[pname], {k: v["path"] for k, v in members.items()}, axes[0, col])
+            axes[0, col].set_title(f"{pname}: {group}")
+            for label, r in members.items():
+                curve = np.abs(r["loss"]) if pname == "saddle" else np.maximum(r["loss"] - problems[pname].min_value, 1e-30)
+                axes[1, col].semilogy(curve, label=f"{label} (η={r['learning_rate']:.2g})")
+            axes[1, col].set(xlabel="step", ylabel="|f|" if pname == "saddle" else "$f(x_t) - f^*$")
+            axes[1, col].legend(fontsize=8)
+            axes[0, col].legend(fontsize=8, loc="lower right")
+        paths.append(_common.save_figure(fig, out, f"trajectories_{pname.split()[0]}"))
     return paths
 
 

@@ -44,7 +44,8 @@ def scale_by_adam(
 ) -> optax.GradientTransformationExtraArgs:
     r"""The Adam direction $\hat m_t/(\sqrt{\hat v_t + \epsilon_{root}} + \epsilon)$, before the rate.
 
-    The full method with its maths, options and lectures is :func:`adam`.
+    The full method with its maths, options and lectures is :func:`adam` ([000] "Adam (2014)",
+    [002] "Adam (full form)"; Kingma & Ba 2015). SPEC.md §8.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -165,7 +166,8 @@ def scale_by_adamw(
     r"""The AdamW direction $\hat m_t/(\sqrt{\hat v_t}+\epsilon) + \lambda\theta_t$, before the rate.
 
     ``chain(scale_by_adam(...), add_l2(weight_decay, mask=mask))``: the decay is added *after*
-    the moments, so the preconditioner never sees it. The full method is :func:`adamw`.
+    the moments, so the preconditioner never sees it. The full method is :func:`adamw` ([000]
+    regularization slide, [002] "λR(W)"; Loshchilov & Hutter 2019). SPEC.md §9.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol

@@ -62,7 +62,8 @@ def scale_by_adagrad(
     r"""The AdaGrad direction $g_t/(\sqrt{r_t}+\epsilon)$ or $g_t/\sqrt{r_t+\epsilon}$, before the rate.
 
     $r_t = r_{t-1} + g_t^2$ with $r_0$ = ``initial_accumulator``; the direction is 0 where
-    $r_t = 0$. The full method with its maths and lectures is :func:`adagrad`.
+    $r_t = 0$. The full method with its maths and lectures is :func:`adagrad` ([000] "AdaGrad
+    (2011)", [002] AdaGrad code; Duchi, Hazan & Singer 2011). SPEC.md §5.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -167,7 +168,8 @@ def scale_by_rmsprop(
     r"""The RMSProp direction $g_t/(\sqrt{\nu_t}+\epsilon)$ (or centered), before the rate.
 
     $\nu_t = \rho\nu_{t-1} + (1-\rho)g_t^2$; centered: $\mu_t = \rho\mu_{t-1} + (1-\rho)g_t$ and
-    $\nu_t - \mu_t^2$ replaces $\nu_t$ in the root. The full method is :func:`rmsprop`.
+    $\nu_t - \mu_t^2$ replaces $\nu_t$ in the root. The full method is :func:`rmsprop` ([000]
+    "RMSProp (2012)", [002] "Leaky AdaGrad"; Tieleman & Hinton 2012). SPEC.md §6.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -287,7 +289,10 @@ class ScaleByAdadeltaState(NamedTuple):
 def scale_by_adadelta(
     *, rho: float = 0.95, eps: float = 1e-6, form: str = "zeiler"
 ) -> optax.GradientTransformationExtraArgs:
-    r"""The AdaDelta step $s_t$ (gradient-signed, before the rate); see :func:`adadelta`.
+    r"""The AdaDelta step $s_t = \sqrt{E[\Delta x^2]_{t-1} + \epsilon}\, g_t / \sqrt{E[g^2]_t + \epsilon}$, before the rate.
+
+    Gradient-signed; ``form="jku"`` uses the numerator $\sqrt{E[\Delta x^2]_{t-1}} + \epsilon$. See
+    :func:`adadelta` ([001] "RMSprop, AdaDelta"; Zeiler 2012). SPEC.md §7.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol

@@ -6,16 +6,23 @@ import jax
 import jax.numpy as jnp
 
 
+def _check_count(name: str, value: object, low: int) -> None:
+    """Raise ``ValueError("name=value must be an int >= low")`` unless ``value`` is such a Python int."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name}={value!r} must be an int >= {low}")
+
+
 def _check_batch_size(n: int, batch_size: int, drop_last: bool) -> None:
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r} must be an int >= 1")
+    _check_count("batch_size", batch_size, 1)
     if drop_last and batch_size > n:
         raise ValueError(f"batch_size={batch_size!r} must be <= the number of examples n={n!r} "
                          "when drop_last=True (an epoch would have no batch)")
 
 
 def num_batches(n: int, batch_size: int, drop_last: bool = True) -> int:
-    r"""Updates per epoch: $\lfloor N/B \rfloor$ with ``drop_last``, else $\lceil N/B \rceil$ ([001]).
+    r"""Updates per epoch: $\lfloor N/B \rfloor$ with ``drop_last``, else $\lceil N/B \rceil$ ([001] §7.3; SPEC.md §2).
+
+    Reference: Bottou, Stochastic gradient descent tricks, in Neural Networks: Tricks of the Trade, 2012.
 
     Example:
         >>> from jaxopt_lectures import data

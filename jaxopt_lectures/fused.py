@@ -7,11 +7,12 @@ costs a loop, a kernel launch and compile time per leaf. Here
 
 * the state lives in **one flat buffer per dtype** (``fuse``), so a tree of 2048 leaves is one
   array per state field, and params kept flat by the user (:func:`ravel_by_dtype`) stay flat;
-* one step walks the flat buffers in **chunks** (``chunk_size`` elements, cache-sized) inside a
-  ``lax.fori_loop``: each chunk is read once, the wrapped optimizer's per-leaf maths runs on it in
-  cache, and every output (state fields, update, or the new params in :func:`fused_step`) is
-  written back in place. A loop over chunks is one pass over memory, whatever the number of
-  outputs.
+* optionally (``chunk_size=``, off by default), one step walks the flat buffers in **chunks**
+  inside a ``lax.fori_loop``: each chunk is read once, the wrapped optimizer's per-leaf maths runs
+  on it in cache, and every output (state fields, update, or the new params in :func:`fused_step`)
+  is written back in place: one pass over memory, whatever the number of outputs. Measured on the
+  project's shared 2-core CPU (benchmarks/README.md) the per-chunk dispatch costs more than the
+  saved traffic (Adam on 16M: 72 ms chunked vs 28 ms whole), so it is opt-in.
 
 The wrapped transform must be *elementwise* (each coordinate's update depends only on that
 coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of SPEC.md
@@ -34,7 +35,7 @@ import optax
 
 from jaxopt_lectures._validate import check_range
 
-CHUNK_SIZE = 1 << 15  # 32k elements: 128 kB per float32 field, the inputs of one chunk stay in L2
+CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one chunk fit in a 2 MB L2
 
 
 class FusedState(NamedTuple):
@@ -104,10 +105,10 @@ def _chunked(
     so XLA neither recomputes them from half-updated buffers nor copies a whole buffer.
     """
     n = carried.shape[0]
-    if chunk is None or n <= chunk:
-        return fn(carried, read, state)
     leaves, treedef = jax.tree.flatten(state)
     is_buf = [tuple(x.shape) == (n,) for x in leaves]
+    if chunk is None or n <= chunk or not any(is_buf):  # no state field: XLA already makes one loop
+        return fn(carried, read, state)
     fixed = [x for x, b in zip(leaves, is_buf) if not b]
 
     def call(start: Any, size: int, bufs: list[jax.Array], out_buf: jax.Array) -> tuple:
@@ -144,7 +145,7 @@ def _check_chunk(chunk_size: int | None) -> None:
 
 
 def fuse(
-    tx: optax.GradientTransformation, *, chunk_size: int | None = CHUNK_SIZE
+    tx: optax.GradientTransformation, *, chunk_size: int | None = None
 ) -> optax.GradientTransformationExtraArgs:
     r"""``tx`` with its state in one flat buffer per dtype, updated in one chunked pass.
 
@@ -160,8 +161,9 @@ def fuse(
     Args:
         tx: an elementwise gradient transformation (any alias of this library except the
             second-order ones; ``optax.chain`` of elementwise parts).
-        chunk_size: elements per chunk of the in-place loop (default $2^{15}$); ``None`` keeps the
-            flat buffers but updates them whole (XLA then makes one loop per output).
+        chunk_size: elements per chunk of an in-place loop over the flat buffers (``CHUNK_SIZE`` =
+            $2^{18}$ fits a 2 MB L2); ``None`` (default) updates each flat buffer whole (XLA then
+            makes one loop per output, as for a single-leaf tree).
 
     Raises:
         ValueError: ``chunk_size`` < 1.
@@ -206,14 +208,15 @@ def fuse(
 
 
 def fused_step(
-    tx: optax.GradientTransformation, *, chunk_size: int | None = CHUNK_SIZE
+    tx: optax.GradientTransformation, *, chunk_size: int | None = None
 ) -> Callable[..., tuple[Any, FusedState]]:
     r"""One training step ``step(params, grads, state, **extra) -> (params, state)`` in one pass.
 
     $\theta \leftarrow \theta + \mathcal{T}(g)$ where $\mathcal{T}$ is ``tx``, with the state of
-    ``fuse(tx, chunk_size=chunk_size).init(params)``: each chunk of $\theta$, $g$ and the state is
-    read once and the new $\theta$ and state are written in place, so Adam moves 28 bytes per
-    float32 parameter (read $g, \theta, m, v$; write $\theta, m, v$), momentum 20, SGD 12. Equal to
+    ``fuse(tx, chunk_size=chunk_size).init(params)``. With ``chunk_size`` each chunk of $\theta$,
+    $g$ and the state is read once and the new $\theta$ and state are written in place, so Adam
+    moves 28 bytes per float32 parameter (read $g, \theta, m, v$; write $\theta, m, v$), momentum
+    20, SGD 12; without, XLA makes one loop per output on the flat buffers. Equal to
     ``optax.apply_updates(params, fuse(tx).update(grads, state, params)[0])``. Keep ``params`` flat
     (:func:`ravel_by_dtype`) so that no concatenation happens per step, and jit it with
     ``donate_argnums=(0, 2)`` so the buffers are updated in place.
@@ -222,7 +225,8 @@ def fused_step(
 
     Args:
         tx: an elementwise gradient transformation (see :func:`fuse`).
-        chunk_size: elements per chunk; ``None`` updates each flat buffer whole.
+        chunk_size: elements per chunk of the in-place loop; ``None`` (default) updates each flat
+            buffer whole.
 
     Raises:
         ValueError: ``chunk_size`` < 1.

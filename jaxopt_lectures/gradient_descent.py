@@ -8,9 +8,10 @@ from jaxopt_lectures._validate import check_learning_rate
 
 
 def scale_by_sgd() -> optax.GradientTransformationExtraArgs:
-    """The gradient-descent direction: the gradient itself (the identity transform).
+    r"""The gradient-descent direction: the gradient itself, $d_t = g_t$ (the identity transform).
 
-    Exported so that every alias has its ``scale_by_`` twin (SPEC.md §0.3).
+    Exported so that every alias has its ``scale_by_`` twin (SPEC.md §0.3, §1). Lecture and paper:
+    those of :func:`sgd` ([000] "Gradient Descent", [001] §7.1; Cauchy 1847).
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol

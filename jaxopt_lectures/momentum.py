@@ -39,7 +39,8 @@ def scale_by_momentum(
     The direction is $m_t$, or with ``nesterov=True`` the look-ahead combination
     $w g_t + \beta m_t$ with $w = 1$ (trace) or $w = 1-\beta$ (ema). State: ``m`` = zeros.
 
-    The full method with its maths and lectures is :func:`momentum`.
+    The full method with its maths and lectures is :func:`momentum` ([002] "SGD + Momentum",
+    [003] "Fix #1", [001] §7.2; Polyak 1964, Sutskever et al. 2013). SPEC.md §3–4.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -135,7 +136,9 @@ def momentum(
 
 
 def scale_by_nesterov(beta: float = 0.9, *, form: str = "trace") -> optax.GradientTransformationExtraArgs:
-    """``scale_by_momentum(beta, nesterov=True, form=form)``; see :func:`nesterov`.
+    r"""``scale_by_momentum(beta, nesterov=True, form=form)``: direction $g_t + \beta m_t$ (trace form).
+
+    See :func:`nesterov` ([002] "Nesterov Momentum"; Nesterov 1983, Sutskever et al. 2013). SPEC.md §4.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -191,6 +194,10 @@ def nesterov_iterate(params: optax.Params, state: tuple, beta: float = 0.9) -> o
     ``state`` is the state of ``nesterov(learning_rate, beta, form="velocity")`` after the
     updates that produced ``params`` (the velocity form's state holds $v_t$ itself; for the
     trace form with a constant rate, $v_t = -\eta m_t$). SPEC.md §4.
+
+    Lecture: [000] "SGD With Nesterov Momentum" (look-ahead algorithm) and [002] "Nesterov
+    Momentum" (change of variables $\tilde x_t = x_t + \beta v_t$). Reference: Sutskever, Martens,
+    Dahl & Hinton, ICML 2013.
 
     Example:
         >>> import jax.numpy as jnp, optax, jaxopt_lectures as jol

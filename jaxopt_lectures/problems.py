@@ -330,6 +330,9 @@ def ill_conditioned(kappa: float = 100.0, dim: int = 2, rotate: bool = True, see
     Raises:
         ValueError: ``kappa < 1``, ``dim < 1``, or ``angle_deg`` with ``dim != 2``.
 
+    References:
+        Nocedal & Wright, Numerical Optimization, 2nd ed. 2006, §3.3 (steepest descent on quadratics).
+
     Example:
         >>> from jaxopt_lectures import problems
         >>> q = problems.ill_conditioned(kappa=100.0, dim=3, rotate=False)

@@ -21,6 +21,22 @@ from jaxopt_lectures._validate import check_learning_rate, check_range, is_pytho
 Mask = Any | Callable[[optax.Params], Any] | None
 
 
+def _decay(weight: optax.ScalarOrSchedule, mask: Mask) -> optax.GradientTransformationExtraArgs:
+    """``optax.add_decayed_weights(weight, mask)`` with the updates kept in the gradients' dtype.
+
+    optax adds ``weight * params`` in the params' dtype, which promotes bfloat16 gradients of
+    float32 params to float32; the library's updates keep the incoming dtype (API.md conventions).
+    """
+    tx = optax.add_decayed_weights(weight, mask)
+
+    def update(updates, state, params=None, **extra_args):
+        del extra_args
+        new, state = tx.update(updates, state, params)
+        return jax.tree.map(lambda n, u: n.astype(u.dtype), new, updates), state
+
+    return optax.GradientTransformationExtraArgs(tx.init, update)
+
+
 def add_l2(weight: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.GradientTransformationExtraArgs:
     r"""Coupled L2 ("L2 in the loss"): $u \leftarrow u + \lambda\theta$, placed *before* the optimizer.
 
@@ -53,7 +69,7 @@ def add_l2(weight: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.Gradie
         [ 0.2 -0.4]
     """
     check_learning_rate(weight, "weight")
-    return optax.with_extra_args_support(optax.add_decayed_weights(weight, mask))
+    return _decay(weight, mask)
 
 
 def decoupled_weight_decay(rate: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.GradientTransformationExtraArgs:
@@ -85,7 +101,7 @@ def decoupled_weight_decay(rate: optax.ScalarOrSchedule, *, mask: Mask = None) -
     """
     check_learning_rate(rate, "rate")
     negative = (lambda count: -rate(count)) if callable(rate) else -rate
-    return optax.with_extra_args_support(optax.add_decayed_weights(negative, mask))
+    return _decay(negative, mask)
 
 
 class ProximalState(NamedTuple):

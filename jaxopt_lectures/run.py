@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxopt_lectures.data import epoch_batches, num_batches
+from jaxopt_lectures.data import _check_count, epoch_batches, num_batches
 
 
 class Trace(NamedTuple):
@@ -32,11 +32,6 @@ class FitHistory(NamedTuple):
     eval: Any  # eval_fn(params) after each epoch, stacked to (epochs, ...); None without eval_fn
 
 
-def _check_count(name: str, value: Any, low: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name}={value!r} must be an int >= {low}")
-
-
 def minimize(
     fun: Callable[[Any], jax.Array],
     params: Any,
@@ -46,13 +41,20 @@ def minimize(
     value_and_grad: Callable[[Any], tuple[jax.Array, Any]] | None = None,
     record_every: int = 1,
 ) -> tuple[Any, Trace]:
-    """Run ``num_steps`` updates of ``optimizer`` on ``fun`` in one jitted ``lax.scan``.
+    r"""Run ``num_steps`` updates of ``optimizer`` on ``fun`` in one jitted ``lax.scan``.
 
+    $\theta_{k+1} = \theta_k + \Delta_k$, where $\Delta_k$ is what ``optimizer.update`` returns for
+    the gradient $\nabla f(\theta_k)$ (for :func:`jaxopt_lectures.sgd`: $\Delta_k = -\eta_k \nabla f(\theta_k)$).
     Each step computes ``value, grad = value_and_grad(fun)(params)`` and calls
     ``optimizer.update(grad, state, params, value=value, grad=grad, value_fn=fun)``, so line
     searches, iRprop+ and plateau schedules work unchanged. Optimizer hyperparameters may be traced:
     ``jax.vmap(lambda lr: minimize(f, x0, jol.sgd(lr), n))(rates)`` is a learning-rate sweep and
     equals a Python loop over the rates (SPEC.md §22, experiment E9).
+
+    Lecture: the full-batch gradient-descent loops of [000] "Gradient Descent", [001] §7.1 and
+    [003] "Comparison" (trajectories on 2-D surfaces); [002] "choosing among learning rates" (E9).
+    Reference: Bradbury et al., JAX: composable transformations of Python+NumPy programs, 2018
+    (``lax.scan``, ``vmap``).
 
     Args:
         fun: scalar objective of the params tree.

@@ -59,7 +59,8 @@ def _check_rate(name: str, value: Any) -> None:
 def constant_schedule(value: float) -> Schedule:
     r"""No decay: $\eta_t = \eta$.
 
-    Lecture: [001] "no decay" in the list of learning-rate decays. Same as ``optax.constant_schedule``.
+    Lecture: [001] "no decay" in the list of learning-rate decays. SPEC.md §18. Same as
+    ``optax.constant_schedule``.
     Robbins–Monro: $\sum\eta = \infty$ but $\sum\eta^2 = \infty$ (violated; SGD only reaches a
     noise ball of radius $O(\eta)$).
 
@@ -614,6 +615,9 @@ def per_epoch(schedule: Schedule, steps_per_epoch: int) -> Schedule:
 
     Raises:
         ValueError: ``steps_per_epoch < 1``.
+
+    References:
+        He, Zhang, Ren & Sun, Deep residual learning for image recognition, CVPR 2016 (rates per epoch).
 
     Example:
         >>> import jaxopt_lectures as jol

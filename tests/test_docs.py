@@ -1,7 +1,8 @@
 """The documentation site: it builds strictly, works offline, and shows every public name.
 
-The build (``mkdocs build --strict``, what ``make docs`` runs) happens once per session into a
-temporary folder; it runs the experiments' ``--quick`` mode for the figures.
+The build (``mkdocs build --strict``, what ``make docs`` runs) happens once per module into a
+temporary folder; it runs the experiments' ``--quick`` mode for the figures, so the tests that
+read the built site are marked slow (they still run in ``make test``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def _html_files(site: pathlib.Path) -> list[pathlib.Path]:
     return sorted(site.rglob("*.html"))
 
 
+@pytest.mark.slow  # the build runs the experiments: about 1–5 min on 2 cores
 def test_site_builds_strictly_and_loads_nothing_from_outside(site):
     offenders = {p.relative_to(site).as_posix(): EXTERNAL.findall(p.read_text()) for p in _html_files(site)}
     assert {k: v for k, v in offenders.items() if v} == {}
@@ -42,6 +44,7 @@ def test_site_builds_strictly_and_loads_nothing_from_outside(site):
         assert not re.search(r"@import\s+url\(\s*['\"]?https?:", css.read_text()), css
 
 
+@pytest.mark.slow  # the build runs the experiments: about 1–5 min on 2 cores
 def test_maths_is_typeset_by_the_shipped_mathjax(site):
     index = (site / "index.html").read_text()
     assert 'src="assets/mathjax/tex-svg-full.js"' in index
@@ -50,12 +53,14 @@ def test_maths_is_typeset_by_the_shipped_mathjax(site):
     assert '<span class="arithmatex">\\(m_t = \\beta m_{t-1} + g_t\\)</span>' in momentum
 
 
+@pytest.mark.slow  # the build runs the experiments: about 1–5 min on 2 cores
 def test_every_image_of_every_page_exists(site):
     for page in _html_files(site):
         for src in re.findall(r'<img[^>]*\bsrc="([^"]+)"', page.read_text()):
             assert (page.parent / html.unescape(src)).resolve().is_file(), f"{page.name}: {src}"
 
 
+@pytest.mark.slow  # the build runs the experiments: about 1–5 min on 2 cores
 def test_figures_of_the_experiments_are_shown(site):
     gd = (site / "guide" / "gradient-descent.html").read_text()
     assert '<img alt="quadratic step sizes" src="../figures/quadratic_dynamics/quadratic_step_sizes.png"' in gd
@@ -64,6 +69,7 @@ def test_figures_of_the_experiments_are_shown(site):
             assert list((site / "figures" / experiment).glob("*.png")), experiment
 
 
+@pytest.mark.slow  # the build runs the experiments: about 1–5 min on 2 cores
 def test_every_public_name_has_a_section_in_the_api_reference(site):
     api = "".join(p.read_text() for p in (site / "api").glob("*.html"))
     missing = [name for name in jol.__all__ if f'id="jaxopt_lectures.{name}"' not in api]
@@ -79,6 +85,7 @@ def test_every_public_optimizer_and_schedule_has_a_guide_section():
     assert expected - placed == set(), "add the name to a GuidePage in docs/gen/catalog.py"
 
 
+@pytest.mark.slow  # the build runs the experiments: about 1–5 min on 2 cores
 def test_each_method_section_says_what_it_was_verified_against(site):
     for page in catalog.GUIDE:
         text = (site / page.path.replace(".md", ".html")).read_text()

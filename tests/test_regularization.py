@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -135,3 +136,18 @@ def test_negative_weight_raises_value_error_naming_it_but_traced_values_pass(mak
     theta = jnp.array([1.0, 2.0])
     u = jax.jit(lambda w: make(w).update(jnp.zeros(2), make(w).init(theta), theta)[0])(jnp.asarray(-0.1))
     assert np.all(np.isfinite(u))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: jol.add_l2(LAM), lambda: jol.decoupled_weight_decay(LAM, mask=MASK_TREE),
+    lambda: jol.adamw(ETA, weight_decay=LAM), lambda: jol.scale_by_adamw(weight_decay=LAM),
+    lambda: jol.proximal(ETA, l1=LAM, l2=LAM),
+], ids=["add_l2", "decoupled_weight_decay", "adamw", "scale_by_adamw", "proximal"])
+def test_updates_keep_the_gradient_dtype_with_float32_params(make):
+    """API.md: updates have the dtype of the incoming gradients, also when the decay term λθ is float32."""
+    params, grads = harness.tree_pair(seed=3)
+    grads = jax.tree.map(lambda g: g.astype(jnp.bfloat16), grads)
+    tx = make()
+    updates, state = jax.jit(tx.update)(grads, tx.init(params), params)
+    chex.assert_trees_all_equal_dtypes(updates, grads)
+    chex.assert_trees_all_equal_dtypes(state, tx.init(params))

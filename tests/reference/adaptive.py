@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.harness import rate
+from tests.reference.momentum import torch_updates  # noqa: F401 - the float64 torch.optim runner, used via this module
 
 
 def numpy_adagrad(grads, values, params0, *, learning_rate, eps=1e-8, initial_accumulator=0.0, eps_in_sqrt=False):
@@ -72,21 +73,6 @@ def numpy_adam(grads, values, params0, *, learning_rate, b1=0.9, b2=0.999, eps=1
             v_max = v_hat = np.maximum(v_max, v_hat)
         out[i] = -rate(learning_rate, i) * m_hat / (np.sqrt(v_hat + eps_root) + eps)
     return out
-
-
-def torch_updates(optimizer: str, grads, params0, **options):
-    """Run ``torch.optim.<optimizer>(**options)`` in float64 on the gradient stream; return the steps."""
-    import torch
-
-    p = torch.tensor(params0, dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, optimizer)([p], **options)
-    out = []
-    for g in grads:
-        before = p.detach().clone()
-        p.grad = torch.tensor(g, dtype=torch.float64)
-        opt.step()
-        out.append((p.detach() - before).numpy())
-    return np.array(out)
 
 
 def seed_adam(grads, *, learning_rate, eps, eps_inside, corrected, b1=0.9, b2=0.999):

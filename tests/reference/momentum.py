@@ -50,12 +50,12 @@ def lookahead_nesterov(grad_fn, x0, *, learning_rate, beta, steps):
     return np.array(xs), np.array(vs)
 
 
-def torch_sgd(grads, values, params0, *, learning_rate, beta=0.9, nesterov=False):
-    """torch.optim.SGD(lr, momentum=β, nesterov=…) in float64 with a constant rate (trace form)."""
+def torch_updates(optimizer: str, grads, params0, **options):
+    """Run ``torch.optim.<optimizer>(**options)`` in float64 on the gradient stream; return the steps."""
     import torch
 
     p = torch.tensor(params0, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=learning_rate, momentum=beta, nesterov=nesterov)
+    opt = getattr(torch.optim, optimizer)([p], **options)
     out = []
     for g in grads:
         before = p.detach().clone()
@@ -63,3 +63,8 @@ def torch_sgd(grads, values, params0, *, learning_rate, beta=0.9, nesterov=False
         opt.step()
         out.append((p.detach() - before).numpy())
     return np.array(out)
+
+
+def torch_sgd(grads, values, params0, *, learning_rate, beta=0.9, nesterov=False):
+    """torch.optim.SGD(lr, momentum=β, nesterov=…) in float64 with a constant rate (trace form)."""
+    return torch_updates("SGD", grads, params0, lr=learning_rate, momentum=beta, nesterov=nesterov)

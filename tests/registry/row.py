@@ -29,9 +29,6 @@ class Row:
     # test_fuzz.py: closed ranges {argument: (low, high)} to sample from; numeric kwargs not named
     # here are fuzzed by scaling their row value (kept only where the factory accepts the result)
     fuzz: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
-    # test_nonfinite.py: largest float32 gradient magnitude for which the *state* stays finite
-    # (squared-gradient accumulators overflow above ~1.8e19); updates must stay finite up to 1e30
-    finite_state_up_to: float = 1e30
     # test_sharding.py: state leaves keep the params' shardings under jit; None: same as elementwise
     keeps_sharding: bool | None = None
 

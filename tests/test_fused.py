@@ -1,0 +1,134 @@
+"""The fused fast path (jaxopt_lectures/fused.py): same numbers as the plain optimizers, in one pass.
+
+The registry rows ``fused/*`` (tests/registry/fused.py) run the contract and reference tests on
+``jol.fuse``; here: equality with the unfused jitted step on a mixed-dtype tree, the flat-params
+workflow, donation, and the compiled HLO (one in-place loop, no whole-buffer copy).
+"""
+
+from __future__ import annotations
+
+import re
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxopt_lectures as jol
+
+CHUNK = 7
+OPTIMIZERS = {
+    "sgd": lambda: jol.sgd(0.1),
+    "momentum": lambda: jol.momentum(0.05, beta=0.8, nesterov=True),
+    "adam": lambda: jol.adam(1e-2, b1=0.8, b2=0.95),
+    "rmsprop": lambda: jol.rmsprop(1e-2, decay=0.8, momentum=0.5),
+    "rprop": lambda: jol.rprop(0.01),
+    "quickprop": lambda: jol.quickprop(0.05),
+}
+
+
+def mixed_tree(seed: int) -> dict:
+    """Leaves of several shapes (a scalar among them) in two dtypes, 60 float32 + 6 bfloat16 numbers."""
+    rng = np.random.default_rng(seed)
+    f32 = lambda *s: jnp.asarray(rng.normal(size=s), jnp.float32)
+    return {"w": f32(5, 11), "b": f32(4), "s": f32(), "h": jnp.asarray(rng.normal(size=(2, 3)), jnp.bfloat16)}
+
+
+def plain_run(tx, params, grads_list):
+    step = jax.jit(lambda p, s, g: (lambda u, s: (optax.apply_updates(p, u), s))(*tx.update(g, s, p)))
+    state = tx.init(params)
+    for g in grads_list:
+        params, state = step(params, state, g)
+    return params
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_fused_step_on_flat_params_equals_the_plain_step_on_the_tree(name):
+    tx = OPTIMIZERS[name]()
+    params = mixed_tree(0)
+    grads_list = [mixed_tree(k) for k in range(1, 5)]
+    flat, unravel = jol.ravel_by_dtype(params)
+    state = jol.fuse(tx, chunk_size=CHUNK).init(flat)
+    step = jax.jit(jol.fused_step(tx, chunk_size=CHUNK), donate_argnums=(0, 2))
+    for g in grads_list:
+        flat, state = step(flat, jol.ravel_by_dtype(g)[0], state)
+    chex.assert_trees_all_close(unravel(flat), plain_run(tx, params, grads_list), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, CHUNK, 10_000])
+def test_fuse_gives_the_updates_of_the_plain_transform_for_any_chunk_size(chunk_size):
+    tx, params = OPTIMIZERS["adam"](), mixed_tree(0)
+    fused = jol.fuse(tx, chunk_size=chunk_size)
+    s_plain, s_fused = tx.init(params), fused.init(params)
+    for k in range(1, 4):
+        g = mixed_tree(k)
+        want, s_plain = jax.jit(tx.update)(g, s_plain, params)
+        got, s_fused = jax.jit(fused.update)(g, s_fused, params)
+        chex.assert_trees_all_close(got, want, rtol=1e-6, atol=1e-7)
+        chex.assert_trees_all_equal_dtypes(got, g)
+    mu = s_fused.inner["float32"].mu
+    assert mu.shape == (5 * 11 + 4 + 1,), "one flat first-moment buffer for all float32 leaves"
+
+
+def test_ravel_by_dtype_groups_leaves_by_dtype_and_unravel_restores_them():
+    params = mixed_tree(0)
+    flat, unravel = jol.ravel_by_dtype(params)
+    assert {k: (v.shape, v.dtype) for k, v in flat.items()} == {
+        "bfloat16": ((6,), jnp.bfloat16), "float32": ((60,), jnp.float32)}
+    chex.assert_trees_all_equal(unravel(flat), params)
+
+
+def test_gradient_through_unravel_is_flat_and_training_matches_the_tree():
+    """Keep params flat, unravel inside the loss: the step runs on one buffer per dtype."""
+    params = {"w": jnp.linspace(-1.0, 1.0, 12).reshape(3, 4), "b": jnp.ones(4)}
+    x = jnp.linspace(0.0, 1.0, 6).reshape(2, 3)
+    loss = lambda p: jnp.sum(jnp.tanh(x @ p["w"] + p["b"]) ** 2)
+    tx = jol.adam(0.05)
+    flat, unravel = jol.ravel_by_dtype(params)
+    state, step = jol.fuse(tx, chunk_size=5).init(flat), jax.jit(jol.fused_step(tx, chunk_size=5))
+    tree, tree_state = params, tx.init(params)
+    for _ in range(5):
+        g = jax.grad(lambda f: loss(unravel(f)))(flat)
+        assert set(g) == {"float32"} and g["float32"].shape == (16,)
+        flat, state = step(flat, g, state)
+        u, tree_state = tx.update(jax.grad(loss)(tree), tree_state, tree)
+        tree = optax.apply_updates(tree, u)
+    chex.assert_trees_all_close(unravel(flat), tree, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_state_can_be_donated_even_where_the_plain_init_shares_buffers():
+    flat, _ = jol.ravel_by_dtype({"w": jnp.ones(10)})
+    tx = jol.quickprop(0.05)  # its plain init may hand the same zeros to two state fields
+    state = jol.fuse(tx).init(flat)
+    step = jax.jit(jol.fused_step(tx), donate_argnums=(0, 2))
+    flat, state = step(flat, {"float32": jnp.ones(10)}, state)
+    assert bool(jnp.all(jnp.isfinite(flat["float32"])))
+
+
+def _full_size_ops(hlo: str, n: int, op: str) -> int:
+    return len(re.findall(rf"= f32\[{n}\]\{{0\}} {op}\(", hlo))
+
+
+def test_adam_step_is_one_in_place_loop_without_whole_buffer_copies():
+    """The compiled fused step walks the buffers once (a while loop over chunks), copying none of them."""
+    n, chunk = 1 << 14, 1 << 10
+    tx = jol.adam(1e-3)
+    flat = {"float32": jnp.ones(n)}
+    state = jol.fuse(tx, chunk_size=chunk).init(flat)
+    hlo = jax.jit(jol.fused_step(tx, chunk_size=chunk), donate_argnums=(0, 2)).lower(flat, flat, state).compile().as_text()
+    assert hlo.count(" while(") == 1
+    assert _full_size_ops(hlo, n, "copy") == 0
+    # the plain step makes one full-size loop per output (m, v, θ): the reason for the fused path
+    p = {"w": jnp.ones(n)}
+    plain = jax.jit(lambda p, s, g: (lambda u, s: (optax.apply_updates(p, u), s))(*tx.update(g, s, p)),
+                    donate_argnums=(0, 1)).lower(p, tx.init(p), p).compile().as_text()
+    assert _full_size_ops(plain, n, "fusion") >= 2
+
+
+def test_chunk_size_below_one_is_named():
+    with pytest.raises(ValueError, match=r"^chunk_size=0 must be "):
+        jol.fuse(jol.sgd(0.1), chunk_size=0)
+    with pytest.raises(ValueError, match=r"^chunk_size=-3 must be "):
+        jol.fused_step(jol.sgd(0.1), chunk_size=-3)
