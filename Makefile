@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-full test test-fast docs docs-serve install-demo install-test install-docs clean
+.PHONY: demo demo-full bench test test-fast docs docs-serve install-demo install-test install-docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version}"'
@@ -28,6 +28,10 @@ docs: install-docs
 
 docs-serve: install-docs
 	$(BIN)/python -m mkdocs serve
+
+# step time of every optimizer vs optax and torch.optim (JSON + markdown in outputs/bench; minutes)
+bench: install-test
+	$(BIN)/python -m benchmarks.step_time --out outputs/bench
 
 demo: install-demo
 	$(BIN)/python -m experiments.tour --quick --out outputs/tour

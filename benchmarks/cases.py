@@ -48,8 +48,9 @@ ALL_CASES = [
     Bench("adam", _ours("adam", LR), lambda: optax.adam(LR), 28, ("Adam", {"lr": LR}), torch_fused=True),
     Bench("adamw", _ours("adamw", LR), lambda: optax.adamw(LR, weight_decay=1e-4), 28,
           ("AdamW", {"lr": LR, "weight_decay": 1e-4}), torch_fused=True),
-    # optax.rprop lags a step behind the papers (SPEC.md §13): a timing baseline only
-    Bench("rprop", _ours("rprop", LR), lambda: optax.rprop(LR), 28, ("Rprop", {"lr": LR})),
+    # state: step sizes, previous gradient and previous move (3 fields); optax.rprop lags a step
+    # behind the papers (SPEC.md §13): a timing baseline only
+    Bench("rprop", _ours("rprop", LR), lambda: optax.rprop(LR), 36, ("Rprop", {"lr": LR})),
     Bench("delta_delta", _ours("delta_delta", LR, meta_learning_rate=1e-4), None, 28),
     Bench("delta_bar_delta", _ours("delta_bar_delta", LR, kappa=1e-4, phi=0.1, theta=0.7), None, 28),
     Bench("quickprop", _ours("quickprop", LR), None, 28),

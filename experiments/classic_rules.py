@@ -82,8 +82,8 @@ def run(config: dict) -> dict:
 
 def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     plt = _common.pyplot()
-    fig, axes = plt.subplots(1, len(results), figsize=(7 * len(results), 5), layout="constrained")
-    for ax, (task, runs) in zip(axes, results.items()):
+    fig, axes = plt.subplots(1, len(results), figsize=(7 * len(results), 5), layout="constrained", squeeze=False)
+    for ax, (task, runs) in zip(axes[0], results.items()):
         names = list(runs)
         data = [np.where(runs[n]["epochs"] >= 0, runs[n]["epochs"], np.nan) for n in names]
         ax.boxplot([d[np.isfinite(d)] if np.isfinite(d).any() else [np.nan] for d in data], showfliers=True)

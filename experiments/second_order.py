@@ -11,6 +11,7 @@ batch updates then try out L-BFGS"; [001] §7.6 / [002]: Newton's O(n²)/O(n³) 
 from __future__ import annotations
 
 import pathlib
+import sys
 import time
 from collections.abc import Callable
 
@@ -21,7 +22,7 @@ import numpy as np
 import jaxopt_lectures as jol
 from experiments import _common
 
-FULL, QUICK = dict(steps=300, l2=1e-2, repeats=3), dict(steps=60, l2=1e-2, repeats=1)
+FULL, QUICK = dict(steps=300, l2=1e-2, repeats=3), dict(steps=120, l2=1e-2, repeats=1)
 
 
 def logistic_problem(l2: float = 1e-2, dtype=jnp.float64) -> tuple[Callable, dict, float]:
@@ -96,16 +97,22 @@ def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     return [_common.save_figure(fig, out, "second_order_logistic")]
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = _common.parser(__doc__, "examples/second_order").parse_args(argv)
-    results = run(QUICK if args.quick else FULL)
-    out = pathlib.Path(args.out)
-    figures(results, out)
-    _common.save_json(out, "second_order_logistic", results)
+def summary(results: dict) -> str:
     rows = [(name, r["iterations_to_gtol"] if r["iterations_to_gtol"] is not None else f">{results['steps']}",
              float(r["loss_gap"][-1]), r["seconds_per_step"] * 1e6) for name, r in results["methods"].items()]
-    print(_common.table(rows, ["method", "iters to |grad|<1e-6", "final f - f*", "us / step"]))
-    return results
+    return _common.table(rows, ["method", "iters to |grad|<1e-6", "final f - f*", "us / step"])
+
+
+CAPTIONS = {
+    "second_order_logistic": "[002] 'if you can afford full-batch updates, try L-BFGS': on L2-regularised logistic "
+                             "regression (31 parameters) Newton, BFGS and L-BFGS reach ‖∇f‖ < 1e-6 in tens of "
+                             "iterations where gd, momentum and Adam do not get there at all; per unit of wall time "
+                             "the gap is smaller, since a Newton step costs O(n³).",
+}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return _common.cli(sys.modules[__name__], argv)[0]
 
 
 if __name__ == "__main__":

@@ -32,34 +32,39 @@ STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}i
          "overflow-x:auto;font-size:.85em}.doc{white-space:pre-wrap}")
 
 
-def run_all(out: pathlib.Path, quick: bool, names=EXPERIMENTS) -> list[tuple[str, float, int]]:
-    """Run the experiments, write index.html; return (name, seconds, number of figures) per experiment."""
-    sections, rows = [], []
+def run_all(out: pathlib.Path, quick: bool, names=EXPERIMENTS, configs: dict | None = None) -> dict:
+    """Run the experiments and write index.html; return per experiment its results, seconds and figures.
+
+    ``configs`` overrides the QUICK/FULL configuration of named experiments (the tests use tiny ones).
+    """
+    sections, runs = [], {}
     for name in names:
         module = importlib.import_module(f"experiments.{name}")
         start = time.perf_counter()
         sub = out / name
-        results = module.run(module.QUICK if quick else module.FULL)
+        config = (configs or {}).get(name, module.QUICK if quick else module.FULL)
+        results = module.run(config)
         _common.save_json(sub, name, results)
         figures = module.figures(results, sub)
         summary = module.summary(results)
         sections.append(_section(name, module, summary, figures, out))
-        rows.append((name, time.perf_counter() - start, len(figures)))
+        runs[name] = {"results": results, "seconds": time.perf_counter() - start, "figures": figures}
         print(f"\n== {name} ==\n{summary}")
-    toc = "".join(f'<li><a href="#{n}">{n}</a></li>' for n, _, _ in rows)
+    toc = "".join(f'<li><a href="#{n}">{n}</a></li>' for n in runs)
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>jaxopt_lectures tour</title>"
             f"<style>{STYLE}</style></head><body><h1>jaxopt_lectures: a tour of the lectures</h1>"
             f"<p>{'Quick' if quick else 'Full'} configuration.</p><ul>{toc}</ul>{''.join(sections)}</body></html>")
     (out / "index.html").write_text(page)
-    return rows
+    return runs
 
 
 def main(argv=None) -> None:
     args = _common.parser(__doc__, "outputs/tour").parse_args(argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = run_all(out, args.quick)
-    print("\n" + _common.table([(n, f"{s:.1f} s", k) for n, s, k in rows], ["experiment", "time", "figures"]))
+    runs = run_all(out, args.quick)
+    rows = [(n, f"{r['seconds']:.1f} s", len(r["figures"])) for n, r in runs.items()]
+    print("\n" + _common.table(rows, ["experiment", "time", "figures"]))
     print(f"wrote {out / 'index.html'}")
 
 

@@ -18,6 +18,8 @@ The wrapped transform must be *elementwise* (each coordinate's update depends on
 coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of SPEC.md
 §1–§13 except the second-order ones. Wrapping a transform that reduces over the params (global-norm
 clipping, line searches, L-BFGS) would reduce over one chunk only: chain those *outside* ``fuse``.
+Masks (``adamw(mask=...)``, ``optax.masked``) inside ``fuse`` see the flat dict ``{dtype: buffer}``,
+not the params tree: apply them outside ``fuse``.
 
 Lecture: none (engineering; issue 12). References: torch's fused/foreach multi-tensor optimizers
 (``torch.optim.Adam(fused=True)``); ``optax.flatten``, which re-concatenates the leaves every step.
@@ -149,7 +151,7 @@ def fuse(
 ) -> optax.GradientTransformationExtraArgs:
     r"""``tx`` with its state in one flat buffer per dtype, updated in one chunked pass.
 
-    Same updates as ``tx`` (bit for bit on CPU for the optimizers in tests/test_fused.py): for an
+    Same updates as ``tx`` up to float32 rounding (tests/test_fused.py: rtol 1e-6): for an
     elementwise $\mathcal{T}$, $\mathcal{T}(\text{concat}(g)) = \text{concat}(\mathcal{T}(g))$.
     The state is ``FusedState(inner={dtype: tx's state on the flat buffer})``. ``update``
     concatenates the gradient leaves of each dtype (free when the params are already flat, see
@@ -177,7 +179,7 @@ def fuse(
         >>> grads = {"w": jnp.full((2, 2), 2.0), "b": jnp.ones(2)}
         >>> tx = jol.fuse(jol.adam(0.1))
         >>> state = tx.init(params)
-        >>> print(state.inner["float32"].mu.shape)
+        >>> print(state.inner["float32"][0].mu.shape)  # adam = chain(scale_by_adam, lr)
         (6,)
         >>> u, state = tx.update(grads, state, params)
         >>> print(u["w"])  # Adam's first step: -lr * sign(g)

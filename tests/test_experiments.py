@@ -1,35 +1,66 @@
-"""Each experiment's ``run`` on a tiny config, asserting on the numbers it returns."""
+"""The experiments, run once through the tour with tiny configurations; tests assert on their numbers.
+
+One session-scoped tour run (every experiment of ``tour.EXPERIMENTS``) writes the page and its
+figures; each test then checks what the lecture claims against the numbers that experiment returned.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from experiments import tour
+from experiments import digits, quadratic_dynamics, tour
+
+TINY = {
+    "trajectories": {"steps": 400, "grid": 4},
+    "quadratic_dynamics": quadratic_dynamics.QUICK,
+    "schedules": {"steps": 1000},
+    "digits": dict(digits.QUICK, models=("softmax",), seeds=1, sweep_epochs=2, batch_sizes=(32, 512), batch_epochs=2),
+    "classic_rules": {"seeds": 8, "epochs": 400, "tasks": ("encoder 8-3-8",)},
+    "gradient_check": {"steps": [1e-7, 1e-5, 1e-3], "num_checks": 6},
+    "second_order": {"steps": 120, "l2": 1e-2, "repeats": 1},
+}
 
 
-def test_trajectories_momentum_beats_sgd_and_every_method_leaves_the_saddle():
-    from experiments import trajectories
+@pytest.fixture(scope="module")
+def tour_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tour")
+    return out, tour.run_all(out, quick=True, configs=TINY)
 
-    r = trajectories.run({"steps": 400, "grid": 4})
+
+def results(tour_run, name):
+    return tour_run[1][name]["results"]
+
+
+def test_tiny_configs_cover_every_experiment_of_the_tour():
+    assert set(TINY) == set(tour.EXPERIMENTS)
+
+
+def test_tour_page_links_every_figure_with_its_caption(tour_run):
+    out, runs = tour_run
+    page = (out / "index.html").read_text()
+    pngs = sorted(out.rglob("*.png"))
+    assert len(pngs) >= 15
+    for png in pngs:
+        assert png.relative_to(out).as_posix() in page
+        module = __import__(f"experiments.{png.parent.name}", fromlist=["CAPTIONS"])
+        assert module.CAPTIONS.get(png.stem), f"{png.stem} has no caption"
+    for name in tour.EXPERIMENTS:
+        assert (out / name / f"{name}.json").exists()
+        assert f'id="{name}"' in page
+
+
+def test_trajectories_momentum_beats_sgd_and_every_first_order_method_leaves_the_saddle(tour_run):
+    r = results(tour_run, "trajectories")
     assert r["rosenbrock"]["momentum trace"]["final_loss"] < 0.1 * r["rosenbrock"]["sgd"]["final_loss"]
-    assert all(run["steps"] is not None and run["steps"] < 400 for run in r["saddle"].values())
+    assert r["rosenbrock"]["adam"]["final_loss"] < 1e-2  # 400 steps only (full run: 2e-8)
+    bare_secant = "quickprop (bare secant)"  # a secant method seeks critical points, like Newton
+    assert all(run["steps"] is not None and run["steps"] < 400 for k, run in r["saddle"].items() if k != bare_secant)
     assert r["quadratic"]["nesterov"]["steps"] < (r["quadratic"]["sgd"]["steps"] or float("inf"))
 
 
-def test_tour_quick_writes_the_page_with_every_figure(tmp_path):
-    tour.run_all(tmp_path, quick=True, names=("quadratic_dynamics",))
-    page = (tmp_path / "index.html").read_text()
-    pngs = list(tmp_path.rglob("*.png"))
-    assert len(pngs) >= 4
-    for png in pngs:
-        assert png.relative_to(tmp_path).as_posix() in page
-    assert (tmp_path / "quadratic_dynamics" / "quadratic_dynamics.json").exists()
-
-
-def test_quadratic_dynamics_numbers_match_the_lectures():
-    from experiments import quadratic_dynamics as qd
-
-    r = qd.run(qd.QUICK)
+def test_quadratic_dynamics_numbers_match_the_lectures(tour_run):
+    r = results(tour_run, "quadratic_dynamics")
     assert r["closed_form"]["max_abs_error"] < 1e-12  # float64 iterates = (1 − αλ)^t θ0 ([003])
     for name, row in r["theorem"].items():  # [001] Thm 7.1 holds for η ≤ 1/L
         if row["within_theorem"]:
@@ -39,32 +70,27 @@ def test_quadratic_dynamics_numbers_match_the_lectures():
             assert abs(row["measured_rate"] - row["predicted_rate"]) < 0.02
     steps = {int(k): v for k, v in r["momentum"].items()}
     k_lo, k_hi = min(steps), max(steps)
+    ratio = k_hi / k_lo
     gd_growth = steps[k_hi]["gd 2/(μ+L)"] / steps[k_lo]["gd 2/(μ+L)"]
     hb_growth = steps[k_hi]["heavy ball"] / steps[k_lo]["heavy ball"]
-    ratio = k_hi / k_lo
     assert 0.7 * ratio < gd_growth < 1.3 * ratio  # GD: steps ∝ κ
     assert 0.7 * ratio**0.5 < hb_growth < 1.3 * ratio**0.5  # heavy ball: steps ∝ √κ
 
 
-def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope():
-    from experiments import digits
-
-    config = dict(digits.QUICK, models=("softmax",), seeds=1, sweep_epochs=2, batch_sizes=(32, 512), batch_epochs=2)
-    r = digits.run(config)
+def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope(tour_run):
+    r = results(tour_run, "digits")
     assert r["curves"]["softmax"]["adam"]["final_accuracy_mean"] >= 0.93  # issue 9 floor
     losses = r["curves"]["softmax"]["adam"]["train_loss"]
     assert losses[-1] < losses[0]
-    for name, sweep in r["sweep"].items():  # [002]: the U-shape — tiny rates barely move, huge ones blow up
+    for name, sweep in r["sweep"].items():  # [002]: tiny rates barely move, huge ones blow up
         best = np.argmin(sweep["final_loss_mean"])
         assert 0 < best < len(sweep["rates"]) - 1, name
         assert sweep["final_loss_mean"][0] > 2.0  # log 10 = 2.30 at the zero init: barely moved
     assert abs(r["batch_size"]["noise"]["slope"] + 0.5) < 0.05  # σ/√B (SPEC.md E10)
 
 
-def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd():
-    from experiments import classic_rules
-
-    r = classic_rules.run(dict(seeds=8, epochs=400, tasks=("encoder 8-3-8",)))["encoder 8-3-8"]
+def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd(tour_run):
+    r = results(tour_run, "classic_rules")["encoder 8-3-8"]
     assert r["quickprop"]["solved_fraction"] == 1.0
     assert r["quickprop"]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
     for variant in ("rprop+", "rprop-", "irprop+", "irprop-"):
@@ -72,12 +98,28 @@ def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd():
         assert r[variant]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
 
 
-def test_gradient_check_float64_centered_is_good_and_float32_cannot_be():
-    from experiments import gradient_check
-
-    r = gradient_check.run(dict(steps=[1e-7, 1e-5, 1e-3], num_checks=6))
+def test_gradient_check_float64_centered_is_good_and_float32_cannot_be(tour_run):
+    r = results(tour_run, "gradient_check")
     for name, runs in r.items():
         assert min(runs["float64/centered"]["max_rel_error"]) < 1e-7, name  # CS231n "good"
         assert min(runs["float64/centered"]["max_rel_error"]) <= min(runs["float64/forward"]["max_rel_error"]), name
     smooth = ("mse", "softmax_cross_entropy", "logistic")
     assert all(min(r[n]["float32/centered"]["max_rel_error"]) > 1e-7 for n in smooth)
+
+
+def test_schedules_references_agree_and_sgdr_restarts_are_exact(tour_run):
+    r = results(tour_run, "schedules")
+    deviations = [dev for panel in r["panels"].values() for dev in panel["max_rel_dev"].values()]
+    assert len(deviations) >= 12 and max(deviations) < 1e-6
+    np.testing.assert_array_equal(r["sgdr_restart_values"], np.float32(0.1))
+    plateau = r["plateau"]
+    assert np.unique(plateau["ours"]).size >= 3  # the scripted plateau triggers reductions
+    np.testing.assert_array_equal(plateau["ours"], plateau["optax.contrib"])
+    np.testing.assert_allclose(plateau["ours"], plateau["torch (patience − 1)"], rtol=1e-6)
+
+
+def test_second_order_methods_reach_the_gradient_tolerance_in_far_fewer_iterations(tour_run):
+    methods = results(tour_run, "second_order")["methods"]
+    for name, most in (("newton", 15), ("lbfgs (m=10)", 40), ("bfgs", 120)):  # measured 8, 22, 84
+        assert methods[name]["iterations_to_gtol"] is not None and methods[name]["iterations_to_gtol"] <= most, name
+    assert methods["adam (1e-2)"]["iterations_to_gtol"] is None

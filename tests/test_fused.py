@@ -68,7 +68,7 @@ def test_fuse_gives_the_updates_of_the_plain_transform_for_any_chunk_size(chunk_
         got, s_fused = jax.jit(fused.update)(g, s_fused, params)
         chex.assert_trees_all_close(got, want, rtol=1e-6, atol=1e-7)
         chex.assert_trees_all_equal_dtypes(got, g)
-    mu = s_fused.inner["float32"].mu
+    mu = s_fused.inner["float32"][0].mu  # adam = chain(scale_by_adam, scale_by_learning_rate)
     assert mu.shape == (5 * 11 + 4 + 1,), "one flat first-moment buffer for all float32 leaves"
 
 

@@ -23,9 +23,9 @@ import pytest
 
 from tests import harness
 from tests.registry import ROWS
+from tests.rows import method as alias, one_per_method_fast
 from tests.test_contract import one_step
 
-by_id = dict(ids=lambda row: row.id)
 DOC = Path(__file__).resolve().parents[1] / "docs" / "interop.md"
 MAGNITUDES = (1e-30, 1e-20, 1e-10, 1.0, 1e10, 1e20, 1e30)
 
@@ -39,7 +39,7 @@ def has(tree, test) -> bool:
     return any(bool(jnp.any(test(x))) for x in jax.tree.leaves(tree) if jnp.issubdtype(x.dtype, jnp.inexact))
 
 
-@pytest.mark.parametrize("row", ROWS, **by_id)
+@pytest.mark.parametrize("row", one_per_method_fast(ROWS))
 def test_apply_if_finite_skips_non_finite_steps_then_gives_up(row):
     """Two skipped steps (state untouched, counters advance), then the third is applied anyway."""
     tx = row.build()
@@ -74,7 +74,17 @@ def scenarios() -> dict[str, list[float]]:
     return out
 
 
-def run_scenarios(row) -> tuple[np.ndarray, tuple, tuple]:
+def run_scenarios(row) -> tuple[np.ndarray, tuple, tuple, tuple]:
+    """Cached by row id: see :func:`_run_scenarios`."""
+    if row.id not in _SCENARIO_RUNS:
+        _SCENARIO_RUNS[row.id] = _run_scenarios(row)
+    return _SCENARIO_RUNS[row.id]
+
+
+_SCENARIO_RUNS: dict[str, tuple] = {}
+
+
+def _run_scenarios(row) -> tuple[np.ndarray, tuple, tuple, tuple]:
     """All scenarios at once (vmap over scenarios of a scan over steps) at fixed float32 params.
 
     Returns the multipliers (S, T) and the updates and states with leading axes (S, T).
@@ -114,11 +124,6 @@ def policy_table() -> dict[str, list[str]]:
     return {name: [c.strip() for c in cells.split("|")] for name, cells in rows}
 
 
-def alias(row) -> str:
-    """The method of a row: "adam" for "adam/cosine" and for "fused/adam/bias-corrected"."""
-    return row.id.split("/")[-2]
-
-
 def overflow_limit(row) -> float:
     """The documented float32 gradient magnitude above which the state may hold inf (1e30: never)."""
     cell = policy_table().get(alias(row), ["", "never"])[1]
@@ -132,12 +137,7 @@ KNOWN_GAPS = {
 }
 
 
-def with_known_gaps(rows):
-    return [pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[r.id])) if r.id in KNOWN_GAPS
-            else r for r in rows]
-
-
-@pytest.mark.parametrize("row", with_known_gaps(ROWS), **by_id)
+@pytest.mark.parametrize("row", one_per_method_fast(ROWS, KNOWN_GAPS))
 def test_finite_inputs_never_create_nan_or_inf(row):
     multipliers, updates, states, initial = run_scenarios(row)
     largest = 3 * np.maximum.accumulate(np.abs(multipliers), axis=1)  # the normal draws are below 3
@@ -162,7 +162,7 @@ def poisons_the_state(row) -> bool:
     return has(state, jnp.isnan)
 
 
-@pytest.mark.parametrize("row", ROWS, **by_id)
+@pytest.mark.parametrize("row", one_per_method_fast(ROWS))
 def test_the_documented_policy_table_states_what_the_optimizer_does(row):
     table = policy_table()
     assert alias(row) in table, f"add `{alias(row)}` to the table under '## Non-finite gradients' in {DOC.name}"

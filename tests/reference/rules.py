@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.harness import rate
+from tests.reference.momentum import torch_updates
 
 
 def delta_delta(grads, values, params0, *, learning_rate, meta_learning_rate, min_learning_rate=0.0):
@@ -96,15 +97,6 @@ def rprop(grads, values, params0, *, learning_rate=0.1, eta_minus=0.5, eta_plus=
 def torch_rprop(grads, values, params0, *, learning_rate, eta_minus=0.5, eta_plus=1.2,
                 min_step=1e-6, max_step=50.0, variant="irprop-"):
     """torch.optim.Rprop(lr=Δ0, etas=(η⁻, η⁺), step_sizes=(min, max)) in float64: iRprop− only."""
-    import torch
-
     assert variant == "irprop-", "torch.optim.Rprop implements iRprop- only"
-    p = torch.tensor(params0, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Rprop([p], lr=learning_rate, etas=(eta_minus, eta_plus), step_sizes=(min_step, max_step))
-    out = []
-    for g in grads:
-        before = p.detach().clone()
-        p.grad = torch.tensor(g, dtype=torch.float64)
-        opt.step()
-        out.append((p.detach() - before).numpy())
-    return np.array(out)
+    return torch_updates("Rprop", grads, params0, lr=learning_rate, etas=(eta_minus, eta_plus),
+                         step_sizes=(min_step, max_step))

@@ -25,17 +25,21 @@ NEWTON_LECTURE = "[002] second-order Taylor / Newton parameter update, [001] §7
 BFGS_LECTURE = "[002] Quasi-Newton methods (BFGS most popular)"
 LBFGS_LECTURE = "[002] L-BFGS (Limited memory BFGS)"
 SECOND_ORDER = dict(elementwise=False, solve_steps=60)
+# The contract tests feed random gradients that are not ∇value_fn, so an Armijo search may find no step;
+# few reductions keep every trial step >= ~1e-3, where accept/reject is not decided by float32 rounding
+# of f (with 30 halvings, vmap and a Python loop rounded differently and accepted different tiny steps).
 
 
 def newton_armijo(*, learning_rate=1.0, damping=0.0, indefinite="solve"):
     """Newton restarted at the unit step with Armijo backtracking (SPEC.md §14 Proposal)."""
-    linesearch = jol.armijo_linesearch(max_linesearch_steps=40, decrease_factor=0.6)
+    linesearch = jol.armijo_linesearch(max_linesearch_steps=15, decrease_factor=0.6)
     return jol.newton(learning_rate=learning_rate, damping=damping, indefinite=indefinite, linesearch=linesearch)
 
 
 def bfgs_armijo(*, learning_rate=None, scale_init=False):
     """BFGS with Armijo backtracking (the strong-Wolfe default is covered by the lbfgs/wolfe row: same wrapper)."""
-    return jol.bfgs(learning_rate=learning_rate, scale_init=scale_init, linesearch=jol.armijo_linesearch(slope_rtol=1e-3))
+    linesearch = jol.armijo_linesearch(max_linesearch_steps=12, slope_rtol=1e-3)
+    return jol.bfgs(learning_rate=learning_rate, scale_init=scale_init, linesearch=linesearch)
 
 
 ROWS = [
@@ -48,7 +52,7 @@ ROWS = [
     Row("bfgs/fixed-step", jol.bfgs, {"learning_rate": 0.05, "linesearch": None, "scale_init": True},
         invalid=(BAD_RATE,), lecture=BFGS_LECTURE, solve={"learning_rate": 0.03, "linesearch": None},
         elementwise=False, solve_steps=500),
-    Row("bfgs/armijo-scaled", bfgs_armijo, {"learning_rate": 0.9, "scale_init": True}, needs=("value_fn",),
+    Row("bfgs/armijo", bfgs_armijo, {"learning_rate": 0.9}, needs=("value_fn",),
         invalid=(BAD_RATE,), lecture=BFGS_LECTURE, **SECOND_ORDER),
     Row("lbfgs/fixed-step", jol.lbfgs, {"memory_size": 4, "learning_rate": 0.05, "linesearch": None},
         reference=harness.via_optax(lambda memory_size, learning_rate, linesearch: __import__("optax").lbfgs(
