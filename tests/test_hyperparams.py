@@ -24,6 +24,7 @@ import jaxopt_lectures as jol
 from jaxopt_lectures.interop import inject_hyperparams
 from tests import harness
 from tests.registry import MODULES, ROWS
+from tests.rows import one_per_method_fast
 
 # public functions that are not hyperparameter factories (drivers, helpers on data)
 NOT_FACTORIES = {"minimize", "fit", "hvp", "ravel_by_dtype"}
@@ -139,7 +140,7 @@ def injectable(row) -> tuple[dict, tuple]:
     return floats, static
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if injectable(r)[0]], ids=lambda row: row.id)
+@pytest.mark.parametrize("row", one_per_method_fast(r for r in ROWS if injectable(r)[0]))
 def test_injected_hyperparameters_stay_float32_with_bfloat16_params(row):
     floats, static = injectable(row)
     tx = inject_hyperparams(row.make, static_args=static)(**row.kwargs)

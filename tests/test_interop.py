@@ -14,9 +14,9 @@ import pytest
 from jaxopt_lectures.interop import apply_gradients
 from tests import harness
 from tests.registry import ROWS
+from tests.rows import one_per_method_fast
 from tests.test_contract import extra_args, one_step
 
-by_id = dict(ids=lambda row: row.id)
 DOC = Path(__file__).resolve().parents[1] / "docs" / "interop.md"
 BLOCKS = re.findall(r"^```python\n(.*?)^```", DOC.read_text(), flags=re.M | re.S)
 
@@ -71,7 +71,7 @@ def gradient_pair(seed: int) -> tuple[dict, list[dict]]:
     return params, [g1, g2]
 
 
-@pytest.mark.parametrize("row", ROWS, **by_id)
+@pytest.mark.parametrize("row", one_per_method_fast(ROWS))
 def test_train_state_helper_equals_the_plain_loop(row):
     from flax.training.train_state import TrainState
 
@@ -93,7 +93,7 @@ def local_objective(rows) -> list:
     return [r for r in tree_free(rows) if "value_fn" not in r.needs]
 
 
-@pytest.mark.parametrize("row", local_objective(ROWS), **by_id)
+@pytest.mark.parametrize("row", one_per_method_fast(local_objective(ROWS)))
 def test_multi_transform_gives_each_group_its_own_optimizer(row):
     """The row's optimizer on leaves "a" and "b", momentum on "c": each as if run alone."""
     params, grads = gradient_pair(21)
@@ -108,7 +108,7 @@ def test_multi_transform_gives_each_group_its_own_optimizer(row):
     chex.assert_trees_all_close([u["c"] for u in got], plain, rtol=1e-6)
 
 
-@pytest.mark.parametrize("row", tree_free(ROWS), **by_id)
+@pytest.mark.parametrize("row", one_per_method_fast(tree_free(ROWS)))
 def test_equinox_filtered_model_steps_like_its_array_leaves(row):
     """On eqx.filter(model, eqx.is_array) (None for the activation) the steps are those of the arrays."""
     import equinox as eqx
@@ -135,7 +135,7 @@ def test_nnx_optimizer_updates_only_the_variables_wrt_selects():
 
     model = Scaled()
     optimizer = nnx.Optimizer(model, optax.chain(recorder(), optax.sgd(0.5)), wrt=nnx.Param)
-    grads = nnx.grad(lambda m: jnp.sum(m.w * m.scale), wrt=nnx.Param)(model)
+    grads = nnx.grad(lambda m: jnp.sum(m.w * m.scale))(model)  # w.r.t. the nnx.Param variables
     optimizer.update(model, grads, value=jnp.float32(7.0))
     chex.assert_trees_all_close(model.w[...], jnp.zeros(2))  # 1 − 0.5·2
     chex.assert_trees_all_close(model.scale[...], jnp.full(2, 2.0))
