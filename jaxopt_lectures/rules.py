@@ -12,6 +12,13 @@ Sign tests use ``sign(a) * sign(b)``, never ``a * b`` (the product of two tiny f
 underflows to 0 and silently changes the branch), and every division is computed with a safe
 denominator in the lanes where its result is not selected, so no NaN appears even there (NaN in a
 masked lane poisons ``jax.grad`` through the optimizer).
+
+Speed (issue 12, benchmarks/README.md): XLA on CPU compiles each output (update, each state field)
+into its own loop over the weights, and a jitted step with donated state writes each new state field
+in place over the old one. The per-weight maths is arranged so that this needs no temporary
+buffer: a state field is computed once and the update reads it (``_saturate`` uses selects),
+and where one output reads an old field that another output overwrites, ``_after`` makes the
+overwrite wait for the reader.
 """
 
 from __future__ import annotations
@@ -30,9 +37,24 @@ VARIANTS = ("rprop+", "rprop-", "irprop+", "irprop-")
 
 
 def _saturate(x: jax.Array) -> jax.Array:
-    """Clip to the largest finite value of the dtype: overflow saturates instead of becoming inf."""
+    """Clip to the largest finite value of the dtype: overflow saturates instead of becoming inf.
+
+    Written as selects, not ``jnp.clip``: XLA recomputes a clamp (a one-input op) in every consumer,
+    so a clamped state field would be recomputed from the old state in the parameter update too.
+    """
     big = jnp.finfo(x.dtype).max
-    return jnp.clip(x, -big, big)
+    return jnp.where(x > big, big, jnp.where(x < -big, -big, x))
+
+
+def _after(first: jax.Array, x: jax.Array) -> jax.Array:
+    """``x`` unchanged, computed in a loop that also reads ``first`` (the mask is never true).
+
+    The data dependency orders the loops: a state field whose old value another output reads is
+    overwritten (in place, in its donated buffer) only after ``first``, that other output, is
+    computed, so XLA does not copy the old value aside; and a state field the maths does not read
+    still reaches the compiled step, so its donated buffer is reused instead of a new one.
+    """
+    return jnp.where(jnp.isnan(first) & (first > 0), 0, x)
 
 
 def _check_initial_rate(learning_rate: Any) -> None:
@@ -82,7 +104,7 @@ def scale_by_delta_delta(
             g = g_in.astype(g_prev.dtype)
             eta = eta_prev + (meta_learning_rate * g) * g_prev  # the raw product, not its sign
             eta = _saturate(eta if min_learning_rate is None else jnp.maximum(eta, min_learning_rate))
-            return _saturate(eta * g).astype(g_in.dtype), eta.astype(eta_prev.dtype), g
+            return _saturate(eta * g).astype(g_in.dtype), eta.astype(eta_prev.dtype), _after(eta, g)
 
         u, rates, g = tree_map_unzip(per_weight, updates, state.rates, state.prev_grad)
         return u, ScaleByDeltaDeltaState(rates, g)
@@ -183,6 +205,8 @@ def scale_by_delta_bar_delta(
             gbar = theta * gbar_prev + (1 - theta) * g
             c = jnp.sign(gbar_prev if average == "previous" else gbar) * jnp.sign(g)
             eta = jnp.where(c > 0, eta_prev + kappa, jnp.where(c < 0, (1 - phi) * eta_prev, eta_prev))
+            if average == "previous":  # ḡ(t−1) is read above: overwrite it only after η is computed
+                gbar = _after(eta, gbar)
             return (eta * g).astype(g_in.dtype), eta.astype(eta_prev.dtype), gbar.astype(gbar_prev.dtype)
 
         u, rates, gbar = tree_map_unzip(per_weight, updates, state.rates, state.gbar)
@@ -294,7 +318,7 @@ def scale_by_quickprop(
             else:  # the slide's bare secant; p = s (no curvature information) gives 0
                 step = r * d
             step = _saturate(jnp.where(moved, step, -eps * s))
-            return (-step).astype(g.dtype), s, step.astype(d.dtype)
+            return (-step).astype(g.dtype), _after(step, s), step.astype(d.dtype)
 
         u, p, d = tree_map_unzip(per_weight, updates, state.prev_grad, state.prev_step)
         return u, ScaleByQuickpropState(optax.safe_increment(state.count), p, d)
@@ -427,7 +451,9 @@ def scale_by_rprop(
                 d = jnp.where(c < 0, jnp.where(worse, -d_prev, 0), d)
             elif forgets:  # irprop-: skip this step, use the shrunk step next time
                 d = jnp.where(c < 0, 0, d)
-            g_kept = jnp.where(c < 0, 0, g) if forgets else g
+            if not backtracks:  # u(t−1) is unused: still read it, so its donated buffer takes u(t) in place
+                d = _after(d_prev, d)
+            g_kept = _after(d, jnp.where(c < 0, 0, g) if forgets else g)  # g(t−1) is read above
             return d.astype(g_in.dtype), g_kept, step.astype(step_prev.dtype), d.astype(d_prev.dtype)
 
         u, g_kept, step, d = tree_map_unzip(per_weight, updates, state.prev_grad, state.step, state.prev_update)
