@@ -157,6 +157,8 @@ def fuse(
     concatenates the gradient leaves of each dtype (free when the params are already flat, see
     :func:`ravel_by_dtype`), runs ``tx.update`` chunk by chunk, and splits the updates back into
     the gradient's tree. Pair it with :func:`fused_step` to also apply the updates in the same pass.
+    The flat buffers are a single-device layout: for params sharded over a mesh use ``tx`` itself
+    (which keeps each leaf's sharding; tests/test_sharding.py).
 
     Lecture: none (the optimizers' maths is ``tx``'s). Issue 12; shared/PERF_NOTES.md.
 

@@ -30,12 +30,7 @@ def results() -> dict[str, str]:
     return json.loads(done.stdout)
 
 
-FUSED = ("fuse() ravels the leaves into one buffer per dtype: on an Explicit mesh the concatenation of "
-         "differently sharded leaves fails (give fused rows keeps_sharding=False, or make fuse shard-aware)")
-KNOWN_GAPS = {row_id: FUSED for row_id in (
-    "fused/sgd/cosine", "fused/momentum/velocity-cosine", "fused/rmsprop/centered-momentum-cosine",
-    "fused/adam/amsgrad-cosine", "fused/delta_bar_delta/previous", "fused/quickprop/safeguarded",
-    "fused/rprop/irprop+")}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("row", [pytest.param(r, id=r.id, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[r.id])]

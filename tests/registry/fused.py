@@ -35,7 +35,10 @@ def fused(make: Callable[..., optax.GradientTransformation]) -> Callable[..., op
 
 
 _BY_ID = {row.id: row for module in (gradient_descent, adaptive, rules) for row in module.ROWS}
-ROWS = [dataclasses.replace(_BY_ID[i], id=f"fused/{i}", make=fused(_BY_ID[i].make)) for i in WRAPPED_IDS if i in _BY_ID]
+# keeps_sharding=False: fuse() concatenates the leaves into one buffer per dtype, which is a single-device
+# layout by design (documented in jol.fuse); sharded params use the plain optimizers.
+ROWS = [dataclasses.replace(_BY_ID[i], id=f"fused/{i}", make=fused(_BY_ID[i].make), keeps_sharding=False)
+        for i in WRAPPED_IDS if i in _BY_ID]
 
 # tested in tests/test_fused.py (equality with the unfused step, in-place single pass)
 EXEMPT = {"fused_step", "ravel_by_dtype", "FusedState"}
