@@ -143,7 +143,6 @@ test_fuzz_one_row_per_method = pytest.mark.parametrize("row", params_of(first_of
 SLOW_GAPS: dict[str, str] = {
     **KNOWN_GAPS,
     "adamw/mask-tree-cosine": F16_EPS,
-    "newton/damped": "a tree whose leaves are all empty: jnp.max over a zero-size array",
     "lbfgs/wolfe": "float16: jit and eager take different line-search branches (updates differ)",
 }
 test_fuzz_every_row = pytest.mark.slow(pytest.mark.parametrize("row", params_of(ROWS, SLOW_GAPS))(

@@ -68,8 +68,9 @@ def levenberg_shift(a: jax.Array) -> jax.Array:
         0.0 2.002
     """
     diag = jnp.diagonal(a)
-    beta = 1e-3 * jnp.maximum(1.0, jnp.max(jnp.abs(diag)))
-    tau0 = jnp.where(jnp.min(diag) > 0, 0.0, beta - jnp.min(diag)).astype(a.dtype)
+    beta = 1e-3 * jnp.maximum(1.0, jnp.max(jnp.abs(diag), initial=0.0))  # initial=: empty trees (n = 0)
+    smallest = jnp.min(diag, initial=jnp.inf)
+    tau0 = jnp.where(smallest > 0, 0.0, beta - smallest).astype(a.dtype)
     eye = jnp.eye(a.shape[0], dtype=a.dtype)
 
     def body(carry):
