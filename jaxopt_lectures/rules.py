@@ -57,6 +57,11 @@ def _after(first: jax.Array, x: jax.Array) -> jax.Array:
     return jnp.where(jnp.isnan(first) & (first > 0), 0, x)
 
 
+def _rates_and_zeros(params: optax.Params, learning_rate: Any) -> tuple[optax.Params, optax.Params]:
+    """Initial state of the per-weight-rate rules: rates η_i(0) = η0 (a schedule read at 0), and zeros."""
+    return optax.tree.full_like(params, value_at(learning_rate, 0)), optax.tree.zeros_like(params)
+
+
 def _check_initial_rate(learning_rate: Any) -> None:
     if not callable(learning_rate):
         check_range("learning_rate", learning_rate, 0.0, low_open=True)
@@ -94,8 +99,7 @@ def scale_by_delta_delta(
         check_range("min_learning_rate", min_learning_rate, 0.0)
 
     def init(params: optax.Params) -> ScaleByDeltaDeltaState:
-        eta0 = value_at(learning_rate, 0)
-        return ScaleByDeltaDeltaState(optax.tree.full_like(params, eta0), optax.tree.zeros_like(params))
+        return ScaleByDeltaDeltaState(*_rates_and_zeros(params, learning_rate))
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
@@ -194,8 +198,7 @@ def scale_by_delta_bar_delta(
     check_choice("average", average, AVERAGES)
 
     def init(params: optax.Params) -> ScaleByDeltaBarDeltaState:
-        eta0 = value_at(learning_rate, 0)
-        return ScaleByDeltaBarDeltaState(optax.tree.full_like(params, eta0), optax.tree.zeros_like(params))
+        return ScaleByDeltaBarDeltaState(*_rates_and_zeros(params, learning_rate))
 
     def update(updates, state, params=None, **extra_args):
         del params, extra_args
