@@ -135,13 +135,14 @@ def test_missing_required_extra_arg_is_named(row):
             tx.update(grads, tx.init(params), params, **kwargs)
 
 
-def _steps(tx, row, params, grads_list):
+def run_steps(tx, row, params, grads_list):
+    """The updates of plain steps (each at the moved params) and the final params."""
     state, out = tx.init(params), []
     for g in grads_list:
         u, state = one_step(tx, row, params, g, state)
         params = optax.apply_updates(params, u)
         out.append(u)
-    return out
+    return out, params
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.rate_arg], **by_id)
@@ -162,7 +163,7 @@ def test_inject_hyperparams_can_change_the_learning_rate(row):
         u, state = one_step(injected, row, p, g, state)
         p = optax.apply_updates(p, u)
         got.append(u)
-    want = _steps(piecewise, row, params, grads_list)
+    want, _ = run_steps(piecewise, row, params, grads_list)
     chex.assert_trees_all_close(got, want, rtol=1e-5, atol=1e-7)
 
 
@@ -173,7 +174,7 @@ def test_vmap_over_learning_rates_equals_a_loop(row):
     grads_list = [jax.tree.map(lambda g: g * (1 - 0.4 * k), grads) for k in range(3)]
 
     def run(lr):
-        return _steps(row.build(**{row.rate_arg: lr}), row, params, grads_list)[-1]
+        return run_steps(row.build(**{row.rate_arg: lr}), row, params, grads_list)[0][-1]
 
     batched = jax.vmap(run)(rates)
     for i, lr in enumerate(rates):
