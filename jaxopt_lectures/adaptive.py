@@ -26,9 +26,16 @@ def divide_or_zero(g: jax.Array, denominator: jax.Array) -> jax.Array:
 
     A zero denominator of an adaptive method means every past gradient of that coordinate was 0
     (SPEC.md §5), so the direction is 0; this also avoids 0/0 when ``eps = 0``.
+
+    Half-precision inputs (float16, bfloat16) are divided in float32 and the quotient cast back:
+    XLA may turn ``g / d`` into ``g * (1/d)``, and in float16 ``1/d`` is inf for every
+    ``d < 1/65504`` (e.g. Adam's ``eps = 1e-8`` at a zero gradient), so ``0 * inf`` would be NaN.
     """
+    dtype = jnp.result_type(g, denominator)
+    wide = jnp.promote_types(dtype, jnp.float32)
+    g, denominator = jnp.asarray(g, wide), jnp.asarray(denominator, wide)
     positive = denominator > 0
-    return jnp.where(positive, g / jnp.where(positive, denominator, 1), 0)
+    return jnp.where(positive, g / jnp.where(positive, denominator, 1), 0).astype(dtype)
 
 
 def root(v: jax.Array, eps: float | jax.Array = 0.0, eps_root: float | jax.Array = 0.0) -> jax.Array:

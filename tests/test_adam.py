@@ -137,3 +137,16 @@ def test_traced_hyperparameters_pass_unchecked():
     jax.jit(lambda b2: jol.adam(1e-3, b2=b2).init(jnp.zeros(2)))(jnp.asarray(1.0))  # b2 = 1 is not checked
     with pytest.raises(ValueError, match=r"^b2=1.0 must be in \[0.0, 1.0\)"):
         jol.adam(1e-3, b2=1.0)
+
+
+@pytest.mark.parametrize("make", [jol.adam, jol.adamw, jol.adagrad, jol.rmsprop], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape", [(), (5,)])
+@pytest.mark.parametrize("eps", [1e-7, 1e-6])
+def test_float16_zero_gradient_with_a_tiny_eps_gives_zero_not_nan_under_jit(make, shape, eps):
+    """XLA may rewrite g/d as g·(1/d); 1/eps is inf in float16 (> 65504), and 0·inf = NaN (optax.adam does this)."""
+    params = jnp.ones(shape, jnp.float16)
+    tx = make(0.1, eps=eps)
+    u, _ = jax.jit(lambda g, s: tx.update(g, s, params))(jnp.zeros_like(params), tx.init(params))
+    assert u.dtype == jnp.float16
+    expected = -0.1 * 1e-4 * params if make is jol.adamw else jnp.zeros_like(params)
+    np.testing.assert_array_equal(np.asarray(u, np.float32), np.asarray(expected, np.float32))

@@ -130,14 +130,7 @@ def overflow_limit(row) -> float:
     return 1e30 if cell == "never" else float(cell.removeprefix("above "))
 
 
-# known gaps (xfail strict: the test starts failing when they are fixed, then delete the entry)
-KNOWN_GAPS = {
-    "lbfgs/fixed-step": "L-BFGS: gradients 1e-30, 1e-30, 1e30, 1e30 give non-finite updates (curvature pair overflow)",
-    "lbfgs/wolfe": "L-BFGS: gradients 1e-30, 1e-30, 1e30, 1e30 give non-finite updates (curvature pair overflow)",
-}
-
-
-@pytest.mark.parametrize("row", one_per_method_fast(ROWS, KNOWN_GAPS))
+@pytest.mark.parametrize("row", one_per_method_fast(ROWS))
 def test_finite_inputs_never_create_nan_or_inf(row):
     multipliers, updates, states, initial = run_scenarios(row)
     largest = 3 * np.maximum.accumulate(np.abs(multipliers), axis=1)  # the normal draws are below 3

@@ -30,10 +30,6 @@ def results() -> dict[str, str]:
     return json.loads(done.stdout)
 
 
-KNOWN_GAPS: dict[str, str] = {}
-
-
-@pytest.mark.parametrize("row", [pytest.param(r, id=r.id, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[r.id])]
-                                              if r.id in KNOWN_GAPS else []) for r in ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
 def test_init_and_update_under_jit_keep_the_params_shardings(results, row):
     assert results[row.id] == "ok"

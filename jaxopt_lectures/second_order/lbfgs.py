@@ -64,7 +64,8 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
     r"""The L-BFGS direction $H_t g_t$ (before the rate; sign of $g$) from the last ``memory_size`` pairs.
 
     At each call the fresh pair $s = \theta_t - \theta_{t-1}$, $y = g_t - g_{t-1}$ (none at $t = 0$)
-    enters the ring buffer with $\rho = 1/y^\top s$ ($\rho = 0$ if $y^\top s = 0$), then
+    enters the ring buffer with $\rho = 1/y^\top s$ ($\rho = 0$ if $y^\top s = 0$; such a pair,
+    which has no effect, is stored as zeros so that huge gradients cannot make $0 \cdot \infty$), then
     :func:`two_loop` runs with $\gamma = s^\top y / y^\top y$ (newest pair) and, at the first step,
     $\gamma = \min(1, 1/\|g\|)$: the conventions of ``optax.scale_by_lbfgs(memory_size)``.
     Shapes are fixed ($m \times n$ buffers), so it is jit-, scan- and vmap-safe.
@@ -95,8 +96,9 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
         rho = jnp.where(sy == 0, 0.0, 1.0 / jnp.where(sy == 0, 1.0, sy))
         newest = (state.count - 1) % memory_size
         dtype = state.S.dtype
-        S = state.S.at[newest].set(s.astype(dtype))
-        Y = state.Y.at[newest].set(y.astype(dtype))
+        kept = rho != 0  # a skipped pair is stored as zeros: no 0·∞ when its dot products overflow
+        S = state.S.at[newest].set(jnp.where(kept, s, 0.0).astype(dtype))
+        Y = state.Y.at[newest].set(jnp.where(kept, y, 0.0).astype(dtype))
         rhos = state.rho.at[newest].set(rho.astype(dtype))
         gnorm = jnp.linalg.norm(g)
         first = jnp.minimum(1.0, 1.0 / jnp.where(gnorm > 0, gnorm, 1.0))
