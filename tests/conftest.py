@@ -45,3 +45,17 @@ def bounded_memory() -> Iterator[None]:
     yield
     if resident_mb() > RSS_LIMIT_MB:
         release_memory()
+
+
+@pytest.fixture(scope="session")
+def tiny_tour(tmp_path_factory) -> tuple:
+    """(output folder, ``tour.run_all`` result) of one tour run with ``tests.tiny_tour.TINY``.
+
+    Shared by tests/test_experiments.py and the docs build in tests/test_docs.py (both in the
+    xdist group "tour", so one worker runs it once).
+    """
+    from experiments import tour
+    from tests.tiny_tour import TINY
+
+    out = tmp_path_factory.mktemp("tour")
+    return out, tour.run_all(out, quick=True, configs=TINY)

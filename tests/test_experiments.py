@@ -1,4 +1,4 @@
-"""The experiments, run once through the tour with tiny configurations; tests assert on their numbers.
+"""The experiments, run once through the tour with their quick configurations (digits trimmed); tests assert on their numbers.
 
 One session-scoped tour run (every experiment of ``tour.EXPERIMENTS``) writes the page and its
 figures; each test then checks what the lecture claims against the numbers that experiment returned.
@@ -9,31 +9,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments import digits, quadratic_dynamics, tour
+from experiments import tour
 
-TINY = {
-    "trajectories": {"steps": 400, "grid": 4},
-    "quadratic_dynamics": quadratic_dynamics.QUICK,
-    "schedules": {"steps": 1000},
-    "digits": dict(digits.QUICK, models=("softmax",), seeds=1, sweep_epochs=2, batch_sizes=(32, 512), batch_epochs=2),
-    "classic_rules": {"seeds": 8, "epochs": 400, "tasks": ("encoder 8-3-8",)},
-    "gradient_check": {"steps": [1e-7, 1e-5, 1e-3], "num_checks": 6},
-    "second_order": {"steps": 120, "l2": 1e-2, "repeats": 1},
-}
+pytestmark = pytest.mark.xdist_group("tour")  # with the docs build, which draws from the same tour run
 
 
-@pytest.fixture(scope="module")
-def tour_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("tour")
-    return out, tour.run_all(out, quick=True, configs=TINY)
+@pytest.fixture
+def tour_run(tiny_tour):
+    return tiny_tour
 
 
 def results(tour_run, name):
     return tour_run[1][name]["results"]
-
-
-def test_tiny_configs_cover_every_experiment_of_the_tour():
-    assert set(TINY) == set(tour.EXPERIMENTS)
 
 
 def test_tour_page_links_every_figure_with_its_caption(tour_run):
@@ -53,7 +40,7 @@ def test_tour_page_links_every_figure_with_its_caption(tour_run):
 def test_trajectories_momentum_beats_sgd_and_every_first_order_method_leaves_the_saddle(tour_run):
     r = results(tour_run, "trajectories")
     assert r["rosenbrock"]["momentum trace"]["final_loss"] < 0.1 * r["rosenbrock"]["sgd"]["final_loss"]
-    assert r["rosenbrock"]["adam"]["final_loss"] < 1e-2  # 400 steps only (full run: 2e-8)
+    assert r["rosenbrock"]["adam"]["final_loss"] < 1e-2  # the quick run's 800 steps (full run: 2e-8)
     bare_secant = "quickprop (bare secant)"  # a secant method seeks critical points, like Newton
     assert all(run["steps"] is not None and run["steps"] < 400 for k, run in r["saddle"].items() if k != bare_secant)
     assert r["quadratic"]["nesterov"]["steps"] < (r["quadratic"]["sgd"]["steps"] or float("inf"))
