@@ -40,10 +40,10 @@ demo-full: install-demo
 	$(BIN)/python -m experiments.tour --out outputs/tour
 
 test: install-test
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: install-test
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) outputs site .pytest_cache

@@ -10,9 +10,11 @@ are dropped and the freed memory returned to the OS (back to ~0.3 GB; tests reco
 import ctypes
 import gc
 import os
+import pickle
 from collections.abc import Iterator
 
 import pytest
+from filelock import FileLock
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
@@ -51,11 +53,21 @@ def bounded_memory() -> Iterator[None]:
 def tiny_tour(tmp_path_factory) -> tuple:
     """(output folder, ``tour.run_all`` result) of one tour run with ``tests.tiny_tour.TINY``.
 
-    Shared by tests/test_experiments.py and the docs build in tests/test_docs.py (both in the
-    xdist group "tour", so one worker runs it once).
+    Shared by tests/test_experiments.py and the docs build in tests/test_docs.py. Under
+    pytest-xdist the first worker that needs it runs it into a folder of this test run (named by
+    ``PYTEST_XDIST_TESTRUNUID``) under a file lock; the other worker loads the pickled result.
     """
     from experiments import tour
     from tests.tiny_tour import TINY
 
-    out = tmp_path_factory.mktemp("tour")
-    return out, tour.run_all(out, quick=True, configs=TINY)
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:  # one process: nothing to share
+        out = tmp_path_factory.mktemp("tour")
+        return out, tour.run_all(out, quick=True, configs=TINY)
+    out = tmp_path_factory.getbasetemp().parent / f"tour-{run_id}"
+    saved = out / "runs.pkl"
+    with FileLock(str(out) + ".lock"):
+        if not saved.exists():
+            out.mkdir(exist_ok=True)
+            saved.write_bytes(pickle.dumps(tour.run_all(out, quick=True, configs=TINY)))
+    return out, pickle.loads(saved.read_bytes())

@@ -25,9 +25,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["'](?:https?:)?//""", re.I)
 
 
-pytestmark = pytest.mark.xdist_group("tour")  # the build takes its figures from the experiment tests' tour run
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, tiny_tour) -> pathlib.Path:
     out = tmp_path_factory.mktemp("site")

@@ -11,9 +11,6 @@ import pytest
 
 from experiments import tour
 
-pytestmark = pytest.mark.xdist_group("tour")  # with the docs build, which draws from the same tour run
-
-
 @pytest.fixture
 def tour_run(tiny_tour):
     return tiny_tour

@@ -26,15 +26,15 @@ def test_the_docs_page_has_code_and_the_readme_links_it():
     assert "docs/interop.md" in (DOC.parents[1] / "README.md").read_text()
 
 
-@pytest.fixture(scope="module")
-def namespace() -> dict:
-    return {"__name__": "docs_interop"}
+def test_docs_code_blocks_run_in_order():
+    """Blocks run in order in one namespace, like a reader pasting them into one session.
 
-
-@pytest.mark.parametrize("k", range(len(BLOCKS)))
-def test_docs_code_block_runs(namespace, k):
-    """Blocks run in order in one namespace, like a reader pasting them into one session."""
-    exec(compile(BLOCKS[k], f"{DOC.name}[block {k}]", "exec"), namespace)
+    One test, not one per block: pytest-xdist may send parametrized tests to different workers.
+    A failure's traceback names the block (``interop.md[block k]``).
+    """
+    namespace = {"__name__": "docs_interop"}
+    for k, block in enumerate(BLOCKS):
+        exec(compile(block, f"{DOC.name}[block {k}]", "exec"), namespace)
 
 
 def recorder() -> optax.GradientTransformationExtraArgs:
