@@ -50,24 +50,23 @@ def bounded_memory() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def tiny_tour(tmp_path_factory) -> tuple:
-    """(output folder, ``tour.run_all`` result) of one tour run with ``tests.tiny_tour.TINY``.
+def quick_tour(tmp_path_factory) -> tuple:
+    """(output folder, ``tour.run_all`` result) of one run of the tour with every experiment's ``--quick`` configuration.
 
     Shared by tests/test_experiments.py and the docs build in tests/test_docs.py. Under
     pytest-xdist the first worker that needs it runs it into a folder of this test run (named by
     ``PYTEST_XDIST_TESTRUNUID``) under a file lock; the other worker loads the pickled result.
     """
     from experiments import tour
-    from tests.tiny_tour import TINY
 
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     if run_id is None:  # one process: nothing to share
         out = tmp_path_factory.mktemp("tour")
-        return out, tour.run_all(out, quick=True, configs=TINY)
+        return out, tour.run_all(out, quick=True)
     out = tmp_path_factory.getbasetemp().parent / f"tour-{run_id}"
     saved = out / "runs.pkl"
     with FileLock(str(out) + ".lock"):
         if not saved.exists():
             out.mkdir(exist_ok=True)
-            saved.write_bytes(pickle.dumps(tour.run_all(out, quick=True, configs=TINY)))
+            saved.write_bytes(pickle.dumps(tour.run_all(out, quick=True)))
     return out, pickle.loads(saved.read_bytes())

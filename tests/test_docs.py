@@ -2,7 +2,7 @@
 
 The build (``mkdocs build --strict``, what ``make docs`` runs) happens once per module into a
 temporary folder. ``make docs`` runs the experiments' ``--quick`` mode for the figures; here the
-build takes them from the tiny tour run the experiment tests share (``$JOL_DOCS_FIGURES``), and the
+build takes them from the quick tour run the experiment tests share (``$JOL_DOCS_FIGURES``), and the
 tests that read the built site are marked slow (they still run in ``make test``).
 """
 
@@ -26,9 +26,9 @@ EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["'](
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, tiny_tour) -> pathlib.Path:
+def site(tmp_path_factory, quick_tour) -> pathlib.Path:
     out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, hooks.FIGURES_ENV: str(tiny_tour[0])}
+    env = {**os.environ, hooks.FIGURES_ENV: str(quick_tour[0])}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
@@ -39,7 +39,7 @@ def _html_files(site: pathlib.Path) -> list[pathlib.Path]:
     return sorted(site.rglob("*.html"))
 
 
-@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared tiny tour)
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
 def test_site_builds_strictly_and_loads_nothing_from_outside(site):
     offenders = {p.relative_to(site).as_posix(): EXTERNAL.findall(p.read_text()) for p in _html_files(site)}
     assert {k: v for k, v in offenders.items() if v} == {}
@@ -47,7 +47,7 @@ def test_site_builds_strictly_and_loads_nothing_from_outside(site):
         assert not re.search(r"@import\s+url\(\s*['\"]?https?:", css.read_text()), css
 
 
-@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared tiny tour)
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
 def test_maths_is_typeset_by_the_shipped_mathjax(site):
     index = (site / "index.html").read_text()
     assert 'src="assets/mathjax/tex-svg-full.js"' in index
@@ -56,14 +56,14 @@ def test_maths_is_typeset_by_the_shipped_mathjax(site):
     assert '<span class="arithmatex">\\(m_t = \\beta m_{t-1} + g_t\\)</span>' in momentum
 
 
-@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared tiny tour)
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
 def test_every_image_of_every_page_exists(site):
     for page in _html_files(site):
         for src in re.findall(r'<img[^>]*\bsrc="([^"]+)"', page.read_text()):
             assert (page.parent / html.unescape(src)).resolve().is_file(), f"{page.name}: {src}"
 
 
-@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared tiny tour)
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
 def test_figures_of_the_experiments_are_shown(site):
     gd = (site / "guide" / "gradient-descent.html").read_text()
     assert '<img alt="quadratic step sizes" src="../figures/quadratic_dynamics/quadratic_step_sizes.png"' in gd
@@ -72,7 +72,7 @@ def test_figures_of_the_experiments_are_shown(site):
             assert list((site / "figures" / experiment).glob("*.png")), experiment
 
 
-@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared tiny tour)
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
 def test_every_public_name_has_a_section_in_the_api_reference(site):
     api = "".join(p.read_text() for p in (site / "api").glob("*.html"))
     missing = [name for name in jol.__all__ if f'id="jaxopt_lectures.{name}"' not in api]
@@ -88,7 +88,7 @@ def test_every_public_optimizer_and_schedule_has_a_guide_section():
     assert expected - placed == set(), "add the name to a GuidePage in docs/gen/catalog.py"
 
 
-@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared tiny tour)
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
 def test_each_method_section_says_what_it_was_verified_against(site):
     for page in catalog.GUIDE:
         text = (site / page.path.replace(".md", ".html")).read_text()

@@ -1,4 +1,4 @@
-"""The experiments, run once through the tour with their quick configurations (digits trimmed); tests assert on their numbers.
+"""The experiments, run once through the tour with their quick configurations; tests assert on their numbers.
 
 One session-scoped tour run (every experiment of ``tour.EXPERIMENTS``) writes the page and its
 figures; each test then checks what the lecture claims against the numbers that experiment returned.
@@ -12,8 +12,8 @@ import pytest
 from experiments import tour
 
 @pytest.fixture
-def tour_run(tiny_tour):
-    return tiny_tour
+def tour_run(quick_tour):
+    return quick_tour
 
 
 def results(tour_run, name):

@@ -26,7 +26,7 @@ GUIDE = (
     GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",), ("quadratic_dynamics",)),
     GuidePage("guide/momentum.md", "Momentum and Nesterov", ("momentum", "nesterov"), ("trajectories",)),
     GuidePage("guide/adaptive.md", "Adaptive methods", ("adagrad", "rmsprop", "adadelta", "adam", "adamw"),
-              ("trajectories",)),
+              ("trajectories", "digits")),
     GuidePage("guide/rules.md", "Classic rules", ("delta_delta", "delta_bar_delta", "quickprop", "rprop"),
               ("classic_rules",)),
     GuidePage("guide/schedules.md", "Schedules",
@@ -52,11 +52,10 @@ NOT_IN_GUIDE = {
 }
 
 # experiments.<name> modules the docs build runs with --quick; the order is the gallery order
-EXPERIMENTS = ("quadratic_dynamics", "trajectories", "classic_rules", "schedules", "second_order",
+EXPERIMENTS = ("quadratic_dynamics", "trajectories", "digits", "classic_rules", "schedules", "second_order",
                "gradient_check")
 # experiments the docs do not run, with the reason (tests/test_docs.py checks every experiment is in one list)
 NOT_IN_DOCS = {
-    "digits": "its --quick run takes over 3 minutes on 2 CPU cores (its figures are in `make demo`)",
     "tour": "it runs the other experiments into one HTML page; the docs run them directly",
 }
 
