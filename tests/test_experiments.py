@@ -7,21 +7,16 @@ figures; each test then checks what the lecture claims against the numbers that 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from experiments import tour
 
-@pytest.fixture
-def tour_run(quick_tour):
-    return quick_tour
+
+def results(quick_tour, name):
+    return quick_tour[1][name]["results"]
 
 
-def results(tour_run, name):
-    return tour_run[1][name]["results"]
-
-
-def test_tour_page_links_every_figure_with_its_caption(tour_run):
-    out, runs = tour_run
+def test_tour_page_links_every_figure_with_its_caption(quick_tour):
+    out, runs = quick_tour
     page = (out / "index.html").read_text()
     pngs = sorted(out.rglob("*.png"))
     assert len(pngs) >= 15
@@ -34,8 +29,8 @@ def test_tour_page_links_every_figure_with_its_caption(tour_run):
         assert f'id="{name}"' in page
 
 
-def test_trajectories_momentum_beats_sgd_and_every_first_order_method_leaves_the_saddle(tour_run):
-    r = results(tour_run, "trajectories")
+def test_trajectories_momentum_beats_sgd_and_every_first_order_method_leaves_the_saddle(quick_tour):
+    r = results(quick_tour, "trajectories")
     assert r["rosenbrock"]["momentum trace"]["final_loss"] < 0.1 * r["rosenbrock"]["sgd"]["final_loss"]
     assert r["rosenbrock"]["adam"]["final_loss"] < 1e-2  # the quick run's 800 steps (full run: 2e-8)
     bare_secant = "quickprop (bare secant)"  # a secant method seeks critical points, like Newton
@@ -43,8 +38,8 @@ def test_trajectories_momentum_beats_sgd_and_every_first_order_method_leaves_the
     assert r["quadratic"]["nesterov"]["steps"] < (r["quadratic"]["sgd"]["steps"] or float("inf"))
 
 
-def test_quadratic_dynamics_numbers_match_the_lectures(tour_run):
-    r = results(tour_run, "quadratic_dynamics")
+def test_quadratic_dynamics_numbers_match_the_lectures(quick_tour):
+    r = results(quick_tour, "quadratic_dynamics")
     assert r["closed_form"]["max_abs_error"] < 1e-12  # float64 iterates = (1 − αλ)^t θ0 ([003])
     for name, row in r["theorem"].items():  # [001] Thm 7.1 holds for η ≤ 1/L
         if row["within_theorem"]:
@@ -61,8 +56,8 @@ def test_quadratic_dynamics_numbers_match_the_lectures(tour_run):
     assert 0.7 * ratio**0.5 < hb_growth < 1.3 * ratio**0.5  # heavy ball: steps ∝ √κ
 
 
-def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope(tour_run):
-    r = results(tour_run, "digits")
+def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope(quick_tour):
+    r = results(quick_tour, "digits")
     assert r["curves"]["softmax"]["adam"]["final_accuracy_mean"] >= 0.93  # issue 9 floor
     losses = r["curves"]["softmax"]["adam"]["train_loss"]
     assert losses[-1] < losses[0]
@@ -73,8 +68,8 @@ def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope(tour_run):
     assert abs(r["batch_size"]["noise"]["slope"] + 0.5) < 0.05  # σ/√B (SPEC.md E10)
 
 
-def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd(tour_run):
-    r = results(tour_run, "classic_rules")["encoder 8-3-8"]
+def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd(quick_tour):
+    r = results(quick_tour, "classic_rules")["encoder 8-3-8"]
     assert r["quickprop"]["solved_fraction"] == 1.0
     assert r["quickprop"]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
     for variant in ("rprop+", "rprop-", "irprop+", "irprop-"):
@@ -82,8 +77,8 @@ def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd(tou
         assert r[variant]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
 
 
-def test_gradient_check_float64_centered_is_good_and_float32_cannot_be(tour_run):
-    r = results(tour_run, "gradient_check")
+def test_gradient_check_float64_centered_is_good_and_float32_cannot_be(quick_tour):
+    r = results(quick_tour, "gradient_check")
     for name, runs in r.items():
         assert min(runs["float64/centered"]["max_rel_error"]) < 1e-7, name  # CS231n "good"
         assert min(runs["float64/centered"]["max_rel_error"]) <= min(runs["float64/forward"]["max_rel_error"]), name
@@ -91,8 +86,8 @@ def test_gradient_check_float64_centered_is_good_and_float32_cannot_be(tour_run)
     assert all(min(r[n]["float32/centered"]["max_rel_error"]) > 1e-7 for n in smooth)
 
 
-def test_schedules_references_agree_and_sgdr_restarts_are_exact(tour_run):
-    r = results(tour_run, "schedules")
+def test_schedules_references_agree_and_sgdr_restarts_are_exact(quick_tour):
+    r = results(quick_tour, "schedules")
     deviations = [dev for panel in r["panels"].values() for dev in panel["max_rel_dev"].values()]
     assert len(deviations) >= 12 and max(deviations) < 1e-6
     np.testing.assert_array_equal(r["sgdr_restart_values"], np.float32(0.1))
@@ -102,8 +97,8 @@ def test_schedules_references_agree_and_sgdr_restarts_are_exact(tour_run):
     np.testing.assert_allclose(plateau["ours"], plateau["torch (patience − 1)"], rtol=1e-6)
 
 
-def test_second_order_methods_reach_the_gradient_tolerance_in_far_fewer_iterations(tour_run):
-    methods = results(tour_run, "second_order")["methods"]
+def test_second_order_methods_reach_the_gradient_tolerance_in_far_fewer_iterations(quick_tour):
+    methods = results(quick_tour, "second_order")["methods"]
     for name, most in (("newton", 15), ("lbfgs (m=10)", 40), ("bfgs", 120)):  # measured 8, 22, 84
         assert methods[name]["iterations_to_gtol"] is not None and methods[name]["iterations_to_gtol"] <= most, name
     assert methods["adam (1e-2)"]["iterations_to_gtol"] is None

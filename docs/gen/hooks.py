@@ -40,10 +40,7 @@ def _run_experiment(name: str, out: pathlib.Path) -> list[pathlib.Path]:
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise PluginError(f"{' '.join(cmd[1:])} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
-    pngs = sorted(out.glob("*.png"))
-    if not pngs:
-        raise PluginError(f"experiments.{name} --quick wrote no PNG into {out}")
-    return pngs
+    return _pngs(out, f"experiments.{name} --quick wrote")
 
 
 def figures() -> dict[str, list[pathlib.Path]]:
@@ -57,20 +54,21 @@ def figures() -> dict[str, list[pathlib.Path]]:
         present = [e for e in catalog.EXPERIMENTS if e not in missing]
         given = os.environ.get(FIGURES_ENV)
         if given:
-            _figures = {e: _existing_figures(pathlib.Path(given) / e) for e in present}
-            return _figures
-        base = pathlib.Path(tempfile.mkdtemp(prefix="jol-docs-figures-"))
-        workers = max(1, min(len(present), os.cpu_count() or 1))
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            runs = {e: pool.submit(_run_experiment, e, base / e) for e in present}
-            _figures = {e: runs[e].result() for e in present}
+            _figures = {e: _pngs(pathlib.Path(given) / e, f"${FIGURES_ENV} has") for e in present}
+        else:
+            base = pathlib.Path(tempfile.mkdtemp(prefix="jol-docs-figures-"))
+            workers = max(1, min(len(present), os.cpu_count() or 1))
+            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+                runs = {e: pool.submit(_run_experiment, e, base / e) for e in present}
+                _figures = {e: runs[e].result() for e in present}
     return _figures
 
 
-def _existing_figures(folder: pathlib.Path) -> list[pathlib.Path]:
+def _pngs(folder: pathlib.Path, source: str) -> list[pathlib.Path]:
+    """The PNGs in ``folder``; ``PluginError`` ("<source> no PNG in <folder>") if there are none."""
     pngs = sorted(folder.glob("*.png"))
     if not pngs:
-        raise PluginError(f"{FIGURES_ENV}: no PNG in {folder}")
+        raise PluginError(f"{source} no PNG in {folder}")
     return pngs
 
 
