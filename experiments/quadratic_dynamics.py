@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxopt_lectures as jol
-from experiments import _common
+from experiments import _claims, _common
 
 FULL = dict(steps=30, theorem_steps=1000, kappas=(10, 30, 100, 300, 1000), momentum_steps=20000)
 QUICK = dict(steps=30, theorem_steps=200, kappas=(10, 30, 100), momentum_steps=3000)
@@ -160,6 +160,16 @@ CAPTIONS = {
     "gd_theorem_booth": "[001] Theorem 7.1: with η ≤ 1/L the gap stays below ‖w₀ − w*‖²/(2ηt) (dashed).",
     "momentum_condition_number": "Heavy-ball momentum needs O(√κ) steps where gradient descent needs O(κ).",
 }
+
+
+CLAIMS = (
+    _claims.Claim(
+        "gd-closed-form", "003", "θ_t = (I − αA)^t θ_0: each eigen-direction is multiplied by 1 − αλ_i per step",
+        "quadratic_closed_form",
+        measure=lambda r: {"max_abs_error": r["closed_form"]["max_abs_error"]},
+        verdict=_claims.at_most("max_abs_error", 1e-12, what="max |GD iterate − closed form| (float64)"),
+        examples=({"max_abs_error": 0.0}, {"max_abs_error": 1e-3})),
+)
 
 
 def main(argv=None) -> None:

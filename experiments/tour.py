@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import importlib
+import json
 import pathlib
 import time
 
-from experiments import _common
+from experiments import _claims, _common
 
 EXPERIMENTS = ("trajectories", "quadratic_dynamics", "schedules", "digits", "classic_rules", "gradient_check",
                "second_order")
@@ -29,7 +30,25 @@ def _section(name: str, module, summary: str, figures: list[pathlib.Path], out: 
 
 STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}img{max-width:100%}"
          "figure{margin:1.5em 0}figcaption{font-size:.95em;color:#333}pre{background:#f6f6f6;padding:.6em;"
-         "overflow-x:auto;font-size:.85em}.doc{white-space:pre-wrap}")
+         "overflow-x:auto;font-size:.85em}.doc{white-space:pre-wrap}table.claims{border-collapse:collapse;font-size:.9em}"
+         ".claims td,.claims th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}th.lecture{background:#eef}"
+         ".reproduced{background:#dfd}.partly{background:#ffd}.not-reproduced{background:#fdd}")
+
+
+def ledger_table(claims: list[dict]) -> str:
+    """The claims ledger as an HTML table grouped by lecture, each row linking to its figure."""
+    rows = []
+    for lecture in sorted({c["lecture"] for c in claims}):
+        rows.append(f'<tr><th colspan="4" class="lecture">{html.escape(lecture)}</th></tr>')
+        for c in (c for c in claims if c["lecture"] == lecture):
+            verdict = c["verdict"].replace(" ", "-")
+            rows.append(f'<tr id="claim-{html.escape(c["id"])}"><td>{html.escape(c["quote"])}</td>'
+                        f'<td><a href="{html.escape(c["experiment"])}">{html.escape(c["experiment"])}</a></td>'
+                        f'<td class="{verdict}">{html.escape(c["verdict"])}</td><td>{html.escape(c["why"])}</td></tr>')
+    counts = ", ".join(f"{sum(c['verdict'] == v for c in claims)} {v}" for v in _claims.VERDICTS)
+    return (f'<section id="claims"><h2>Claims of the lectures ({len(claims)}: {counts})</h2>'
+            '<table class="claims"><tr><th>lecture claim</th><th>figure</th><th>verdict</th><th>measured</th></tr>'
+            f'{"".join(rows)}</table></section>')
 
 
 def run_all(out: pathlib.Path, quick: bool, names=EXPERIMENTS, configs: dict | None = None) -> dict:
@@ -50,10 +69,13 @@ def run_all(out: pathlib.Path, quick: bool, names=EXPERIMENTS, configs: dict | N
         sections.append(_section(name, module, summary, figures, out))
         runs[name] = {"results": results, "seconds": time.perf_counter() - start, "figures": figures}
         print(f"\n== {name} ==\n{summary}")
+    claims = _claims.ledger((n, importlib.import_module(f"experiments.{n}"), r["results"]) for n, r in runs.items())
+    (out / "claims.json").write_text(json.dumps(_common.to_jsonable(claims), indent=1, ensure_ascii=False))
     toc = "".join(f'<li><a href="#{n}">{n}</a></li>' for n in runs)
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>jaxopt_lectures tour</title>"
             f"<style>{STYLE}</style></head><body><h1>jaxopt_lectures: a tour of the lectures</h1>"
-            f"<p>{'Quick' if quick else 'Full'} configuration.</p><ul>{toc}</ul>{''.join(sections)}</body></html>")
+            f"<p>{'Quick' if quick else 'Full'} configuration.</p>{ledger_table(claims)}<ul>{toc}</ul>"
+            f"{''.join(sections)}</body></html>")
     (out / "index.html").write_text(page)
     return runs
 

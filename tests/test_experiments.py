@@ -102,3 +102,18 @@ def test_second_order_methods_reach_the_gradient_tolerance_in_far_fewer_iteratio
     for name, most in (("newton", 15), ("lbfgs (m=10)", 40), ("bfgs", 120)):  # measured 8, 22, 84
         assert methods[name]["iterations_to_gtol"] is not None and methods[name]["iterations_to_gtol"] <= most, name
     assert methods["adam (1e-2)"]["iterations_to_gtol"] is None
+
+
+def test_tour_writes_the_claims_ledger(quick_tour):
+    import json
+
+    from experiments import _claims
+
+    out, _ = quick_tour
+    claims = json.loads((out / "claims.json").read_text())
+    page = (out / "index.html").read_text()
+    assert claims and all(c["verdict"] in _claims.VERDICTS for c in claims)
+    for c in claims:
+        assert {"id", "lecture", "quote", "experiment", "measured", "verdict", "why"} <= set(c)
+        assert (out / c["experiment"]).exists(), c["experiment"]
+        assert f'id="claim-{c["id"]}"' in page
