@@ -96,14 +96,14 @@ def run(config: dict) -> dict:
 
 def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     plt = _common.pyplot()
-    t = np.maximum(np.asarray(results["steps"]), 1)
+    t = np.asarray(results["steps"])[1:]  # log axis: from t = 1
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for name, r in results["constant"].items():
-        line, = ax.loglog(t, r["loss"], label=f"constant η = {name}")
+        line, = ax.loglog(t, r["loss"][1:], label=f"constant η = {name}")
         ax.axhline(r["predicted_floor"], color=line.get_color(), linestyle=":", linewidth=1)
     for name, r in results["decaying"].items():
-        ax.loglog(t, r["loss"], linewidth=2.4, label=f"{name} (late slope {r['late_slope']:.2f})")
-    ax.set(xlabel="step t (the first point is t = 0)", ylabel="loss, mean over seeds",
+        ax.loglog(t, r["loss"][1:], linewidth=2.4, label=f"{name} (late slope {r['late_slope']:.2f})")
+    ax.set(xlabel="step t", ylabel="loss, mean over seeds",
            title="SGD with noisy gradients: constant rates stall, decaying rates converge")
     ax.legend()
     paths = [_common.save_figure(fig, out, "robbins_monro_loss")]
@@ -116,6 +116,8 @@ def figures(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     for name, r in results["decaying"].items():
         ax.axhline(r["final"], linestyle="--", linewidth=1, color="C2" if name == "1/t" else "C3",
                    label=f"{name}: final loss")
+    ax.set_xticks(etas, [f"{e:g}" for e in etas], minor=False)
+    ax.set_xticks([], minor=True)
     ax.set(xlabel="constant rate η", ylabel="loss floor (mean of the last half)",
            title=f"Noise floor ∝ η (fitted slope {results['floor_slope']:.2f})")
     ax.legend()
