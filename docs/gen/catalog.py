@@ -23,10 +23,11 @@ class GuidePage:
 
 
 GUIDE = (
-    GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",), ("quadratic_dynamics",)),
-    GuidePage("guide/momentum.md", "Momentum and Nesterov", ("momentum", "nesterov"), ("trajectories",)),
+    GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",), ("quadratic_dynamics", "robbins_monro")),
+    GuidePage("guide/momentum.md", "Momentum and Nesterov", ("momentum", "nesterov"),
+              ("trajectories", "momentum_memory")),
     GuidePage("guide/adaptive.md", "Adaptive methods", ("adagrad", "rmsprop", "adadelta", "adam", "adamw"),
-              ("trajectories", "digits")),
+              ("trajectories", "digits", "adaptive_startup")),
     GuidePage("guide/rules.md", "Classic rules", ("delta_delta", "delta_bar_delta", "quickprop", "rprop"),
               ("classic_rules",)),
     GuidePage("guide/schedules.md", "Schedules",
@@ -34,7 +35,8 @@ GUIDE = (
                "polynomial_decay", "linear_decay", "cosine_decay", "sgdr", "linear_warmup", "cyclic_triangular",
                "transformer_schedule", "batch_size_scaled", "per_epoch", "reduce_on_plateau"),
               ("schedules",)),
-    GuidePage("guide/regularization.md", "Regularization", ("add_l2", "decoupled_weight_decay", "proximal")),
+    GuidePage("guide/regularization.md", "Regularization", ("add_l2", "decoupled_weight_decay", "proximal"),
+              ("regularization",)),
     GuidePage("guide/second-order.md", "Second-order methods",
               ("newton", "newton_cg", "bfgs", "lbfgs", "armijo_linesearch", "wolfe_linesearch", "hvp"),
               ("second_order",)),
@@ -53,7 +55,7 @@ NOT_IN_GUIDE = {
 
 # experiments.<name> modules the docs build runs with --quick; the order is the gallery order
 EXPERIMENTS = ("quadratic_dynamics", "trajectories", "digits", "classic_rules", "schedules", "second_order",
-               "gradient_check")
+               "gradient_check", "robbins_monro", "adaptive_startup", "regularization", "momentum_memory")
 # experiments the docs do not run, with the reason (tests/test_docs.py checks every experiment is in one list)
 NOT_IN_DOCS = {
     "tour": "it runs the other experiments into one HTML page; the docs run them directly",
