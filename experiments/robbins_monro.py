@@ -144,8 +144,7 @@ FACTOR = 10.0  # the 1/t run must end at least this far below the lowest constan
 CLAIMS = (
     _claims.Claim(
         "rm-constant-rate-floor", "000",
-        "SGD converges … if the sequence of learning rates fulfills ∑α_i = ∞, ∑α_i² < ∞ "
-        "(a constant rate violates ∑α_i² < ∞: it stalls at a noise floor)",
+        "∀i: α_i > 0, ∑_i α_i = ∞, ∑_i α_i² < ∞. Note that the third condition implies that α_i → 0.",
         "robbins_monro_floor",
         measure=lambda r: {"floors_increase": r["floors_increase"], "floor_slope": r["floor_slope"],
                            "max_floor_error": r["max_floor_error"]},
