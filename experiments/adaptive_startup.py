@@ -120,8 +120,8 @@ def summary(results: dict) -> str:
 CAPTIONS = {
     "adaptive_startup_steps": "Step size |Δ_t|/η under a constant gradient (η = 0.01; the same for |g| = 10⁻³, 1, 10³). "
                               "RMSProp and Adam without bias correction start at 3.162η (= 1/√0.1 = 0.1/√0.001); "
-                              "almost-Adam rises to 6.6η at t = 12 and needs thousands of steps to settle at η; bias-corrected Adam steps exactly η "
-                              "from t = 1; AdaGrad's step falls like η/√t (right, dotted).",
+                              "almost-Adam rises to 6.6η at t = 12 and needs thousands of steps to settle at η; "
+                              "bias-corrected Adam steps exactly η from t = 1; AdaGrad's step falls like η/√t (right, dotted).",
     "adaptive_startup_weight_sum": "The weights of RMSProp's exponential average of g² sum to 1 − ρᵗ after t steps: "
                                    "measured from the step sizes (dots), they lie on 1 − 0.9ᵗ, so the bias vanishes "
                                    "exponentially fast (by 0.9 per step).",

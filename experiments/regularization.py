@@ -167,15 +167,17 @@ def summary(results: dict) -> str:
             zip(s["lambdas"], s["l1_zeros"], s["l2_zeros"], s["l1_accuracy"], s["l2_accuracy"])]
     text += "\n" + _common.table(rows, ["λ", "zeros L1", "zeros L2", "test acc. L1", "test acc. L2"])
     e = results["example"]
-    return text + (f"\n[002] example from w₁: L2 → {np.round(np.asarray(e['l2'], float), 4).tolist()} (max/min {e['l2_spread']:.4f}), "
-                   f"L1 → {np.round(np.asarray(e['l1'], float), 4).tolist()} ({e['l1_zeros']} exact zeros)")
+    l2, l1 = (np.round(np.asarray(e[k], float), 4).tolist() for k in ("l2", "l1"))
+    return text + (f"\n[002] example from w₁: L2 → {l2} (max/min {e['l2_spread']:.4f}), "
+                   f"L1 → {l1} ({e['l1_zeros']} exact zeros)")
 
 
 CAPTIONS = {
-    "regularization_weight_decay": "Relative distance between softmax regressions on digits trained with L2 in the loss and with decoupled "
-                                   "weight decay (same λ, decay rate ηλ, same init), mean over seeds. Under SGD the two "
-                                   "stay equal to float rounding (here bitwise: drawn at 1e-9); under Adam the coupled decay is divided by √v̂ and the parameter "
-                                   "vectors drift apart (legend: test accuracies).",
+    "regularization_weight_decay": "Relative distance between softmax regressions on digits trained with L2 in "
+                                   "the loss and with decoupled weight decay (same λ, decay rate ηλ, same init), mean "
+                                   "over seeds. Under SGD the two stay equal to float rounding (here bitwise: drawn at "
+                                   "1e-9); under Adam the coupled decay is divided by √v̂ and the parameter vectors "
+                                   "drift apart (legend: test accuracies).",
     "regularization_l1_l2": "Left: the proximal L1 step sets a growing fraction of the softmax weights exactly to 0 as "
                             "λ grows; the L2 gradient step shrinks them but leaves none at 0. Middle: test accuracy "
                             "of both. Right: [002]'s example started at w₁ = [1,0,0,0]: L2 spreads the weights "

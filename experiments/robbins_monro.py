@@ -73,17 +73,18 @@ def run(config: dict) -> dict:
     """Seed-mean loss curves: constant rates (one vmap over rates × seeds), then 1/t and 1/√t."""
     steps, grid = config["steps"], _grid(config["steps"])
     # ξ from NumPy: compiling jax.random's threefry takes seconds on CPU, the noise itself is tiny
-    noise = np.random.default_rng(0).standard_normal((config["seeds"], steps, len(CURVATURES)), np.float32)
-    per_seed = lambda lr: jax.vmap(lambda xi: noisy_sgd(lr, xi))(jnp.asarray(noise)).mean(0)
+    shape = (config["seeds"], steps, len(CURVATURES))
+    noise = jnp.asarray(np.random.default_rng(0).standard_normal(shape, np.float32))
+    per_seed = lambda lr, noise: jax.vmap(lambda xi: noisy_sgd(lr, xi))(noise).mean(0)  # noise: an argument
     rates = config["constant_rates"]
-    curves = np.asarray(jax.jit(jax.vmap(per_seed))(jnp.asarray(rates, jnp.float32)))
+    curves = np.asarray(jax.jit(jax.vmap(per_seed, in_axes=(0, None)))(jnp.asarray(rates, jnp.float32), noise))
     out = {"steps": grid, "constant": {}, "decaying": {}}
     for eta, curve in zip(rates, curves):
         floor = float(curve[steps // 2:].mean())
         out["constant"][str(eta)] = {"eta": eta, "loss": curve[grid], "floor": floor,
                                      "predicted_floor": predicted_floor(eta), "late_slope": _late_slope(curve)}
     for name, schedule in _common.progress(DECAYING.items(), desc="schedules"):
-        curve = np.asarray(jax.jit(lambda: per_seed(schedule()))())
+        curve = np.asarray(jax.jit(lambda noise: per_seed(schedule(), noise))(noise))
         out["decaying"][name] = {"loss": curve[grid], "final": float(curve[-steps // 20:].mean()),
                                  "late_slope": _late_slope(curve)}
     floors = [r["floor"] for r in out["constant"].values()]
