@@ -74,9 +74,12 @@ class Surface:
 
 
 FULL = dict(steps=200, n_rates=7, n_other=3, starts=6, surfaces=None, methods=None, field=96)
-QUICK = dict(steps=100, n_rates=4, n_other=2, starts=4, surfaces=("rosenbrock", "quadratic", "himmelblau"), methods=None,
+QUICK = dict(steps=100, n_rates=4, n_other=3, starts=4, surfaces=("rosenbrock", "quadratic", "himmelblau"), methods=None,
              field=64)
 LEVELS = 16  # colour bands of the contour plot
+# the sliders' initial positions: the grid value nearest (in log) to these (Adam on Rosenbrock moves visibly)
+DEFAULTS = {"learning_rate": 0.02, "beta": 0.9, "b2": 0.99, "weight_decay": 0.01, "meta": 1e-5, "kappa": 1e-4,
+            "max_growth": 1.75}
 
 
 def _spread(values: tuple[float, ...], n: int) -> tuple[float, ...]:
@@ -202,7 +205,8 @@ def from_bfloat16_bits(b: np.ndarray) -> np.ndarray:
 
 def encode(loss: np.ndarray, path: np.ndarray) -> tuple[bytes, np.ndarray]:
     """Cut each run at its first non-finite value; bytes = loss bf16 | path f16 | kept points u16, shuffled."""
-    loss16, path16 = bfloat16_bits(loss), path.astype(np.float16)
+    with np.errstate(over="ignore"):  # beyond float16's range: cut below like a non-finite value
+        loss16, path16 = bfloat16_bits(loss), path.astype(np.float16)
     finite = np.isfinite(from_bfloat16_bits(loss16)) & np.isfinite(path16).all(-1)
     kept = np.where(finite.all(1), finite.shape[1], np.argmin(finite, axis=1)).astype("<u2")
     mask = np.arange(loss.shape[1])[None, :] < kept[:, None]
@@ -251,6 +255,16 @@ def equations(function: str) -> str:
     return re.sub(r"``(.+?)``", r"<code>\1</code>", "".join(out))
 
 
+def _initial_sliders(all_methods: list[Method]) -> dict[str, int]:
+    """Per slider key, the index of the grid value nearest to ``DEFAULTS`` (first method using the key)."""
+    index = {}
+    for h in (h for m in all_methods for h in m.hypers):
+        if h.slider not in index:
+            distance = np.abs(np.log(np.maximum(h.values, 1e-12)) - np.log(DEFAULTS.get(h.slider, h.values[0]) or 1e-12))
+            index[h.slider] = int(np.argmin(distance))
+    return index
+
+
 def run(config: dict) -> dict:
     """Every (surface, method) sweep; returns the page's metadata and per block the raw bytes."""
     all_methods = [m for m in methods(config["n_rates"], config["n_other"])
@@ -270,6 +284,7 @@ def run(config: dict) -> dict:
             diverged, runs, first = diverged + int(np.sum(kept < loss.shape[1])), runs + len(kept), first + len(surface.variants)
     meta = {
         "steps": config["steps"], "levels": LEVELS, "field": config["field"],
+        "sliders": _initial_sliders(all_methods),
         "surfaces": [{"key": s.key, "label": s.label, "bounds": s.variants[0].bounds,
                       "starts": s.starts[:config["starts"]],
                       "variant_label": s.variant_label, "variants": list(s.variant_values) or [None],

@@ -5,7 +5,7 @@
 const COLORS = ["#d62728", "#111111", "#c03cc0"];
 const RUN_NAMES = ["run1", "run2", "run3"];
 const DEFAULT_RUNS = ["adam", "adam_nobc", "none"];
-const ex = {state: null, drawn: [], blocks: {}, ready: false, errors: []};
+const ex = {state: null, drawn: [], blocks: {}, ready: false, errors: [], refreshes: 0, equationsKey: ""};
 window.explorer = ex;
 
 const $ = (id) => document.getElementById(id);
@@ -108,10 +108,7 @@ function sliderKeys(methods) {
 function parseQuery(meta) {
   const state = {surface: 0, variant: 0, start: 0, runs: DEFAULT_RUNS.slice(), sliders: {}, step: meta.steps, playing: false};
   const allSliders = sliderKeys(meta.methods);
-  for (const key of allSliders) {
-    const n = Math.max(...meta.methods.flatMap((m) => m.hypers.filter((h) => h.slider === key).map((h) => h.values.length)));
-    state.sliders[key] = Math.floor((n - 1) / 2);
-  }
+  for (const key of allSliders) state.sliders[key] = Number.isInteger((meta.sliders || {})[key]) ? meta.sliders[key] : 0;
   if (!meta.methods.some((m) => m.key === "adam")) state.runs = [meta.methods[0].key, "none", "none"];
   const known = ["surface", "variant", "start", "step", ...RUN_NAMES, ...allSliders];
   const problems = [];
@@ -216,7 +213,7 @@ function updateSliders() {
 
 // ---- drawing ----
 
-function plotBox(canvas) { return {x: 50, y: 14, w: canvas.width - 64, h: canvas.height - 50}; }
+function plotBox(canvas) { return {x: 50, y: 24, w: canvas.width - 64, h: canvas.height - 60}; }
 
 const PALETTE = (() => {  // a light viridis: low values dark enough to read, paths stay visible
   const stops = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
@@ -296,7 +293,7 @@ function axes(ctx, box, [x0, x1], [y0, y1], xlabel, ylabel, logY) {
     if (logY) { ctx.strokeStyle = "#eee"; ctx.beginPath(); ctx.moveTo(box.x + 1, py); ctx.lineTo(box.x + box.w - 1, py); ctx.stroke(); }
   }
   ctx.fillText(xlabel, box.x + box.w / 2, box.y + box.h + 34);
-  ctx.save(); ctx.translate(12, box.y + box.h / 2 + 40); ctx.rotate(-Math.PI / 2); ctx.fillText(ylabel, 0, 0); ctx.restore();
+  ctx.fillText(ylabel, box.x, box.y - 6);
 }
 
 function decades(lo, hi) {
@@ -351,13 +348,16 @@ function fillResults(surface, runs) {
   $("results").innerHTML = rows.join("");
 }
 
-function fillEquations(runs) {
-  const seen = new Set(), parts = [];
-  for (const {m, slot} of runs) {
-    if (seen.has(m.key)) continue;
-    seen.add(m.key);
-    parts.push(`<h3 style="--c:${COLORS[slot]}">run ${slot + 1}: ${m.label} <code>jaxopt_lectures.${m.function}</code></h3>${m.equations}`);
-  }
+function fillEquations(runs) {  // one section per library function, naming the runs that use it
+  const key = runs.map((r) => `${r.slot}:${r.m.key}`).join(",");
+  if (key === ex.equationsKey) return;  // slider moves keep the typeset equations
+  ex.equationsKey = key;
+  const groups = new Map();
+  for (const run of runs) groups.set(run.m.function, [...(groups.get(run.m.function) || []), run]);
+  const parts = [...groups.values()].map((group) => {
+    const names = group.map(({m, slot}) => `<span style="color:${COLORS[slot]}">run ${slot + 1}: ${m.label}</span>`).join(", ");
+    return `<h3 style="--c:${COLORS[group[0].slot]}">${names} · <code>jaxopt_lectures.${group[0].m.function}</code></h3>${group[0].m.equations}`;
+  });
   const box = $("equations");
   box.innerHTML = parts.join("");
   if (window.MathJax && window.MathJax.typesetPromise) window.MathJax.typesetPromise([box]).catch((e) => showMessage(String(e)));
@@ -382,6 +382,7 @@ async function refresh() {
     draw();
     syncUrl();
     ex.ready = true;
+    ex.refreshes += 1;
   } catch (err) {
     showMessage(err.message || String(err));
   }
