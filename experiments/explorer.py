@@ -25,6 +25,7 @@ import pathlib
 import re
 import shutil
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -77,6 +78,8 @@ FULL = dict(steps=200, n_rates=7, n_other=3, starts=6, surfaces=None, methods=No
 QUICK = dict(steps=100, n_rates=4, n_other=3, starts=4, surfaces=("rosenbrock", "quadratic", "himmelblau"), methods=None,
              field=64)
 LEVELS = 16  # colour bands of the contour plot
+# the docs' screenshot: Rosenbrock, Adam against Adam without bias correction and RMSProp
+SCREENSHOT_QUERY = "?surface=rosenbrock&run1=adam&run2=adam_nobc&run3=rmsprop&learning_rate=5"
 # the sliders' initial positions: the grid value nearest (in log) to these (Adam on Rosenbrock moves visibly)
 DEFAULTS = {"learning_rate": 0.02, "beta": 0.9, "b2": 0.99, "weight_decay": 0.01, "meta": 1e-5, "kappa": 1e-4,
             "max_growth": 1.75}
@@ -333,6 +336,51 @@ def write_page(results: dict, out: pathlib.Path) -> pathlib.Path:
     return out / "index.html"
 
 
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def chromium(width: int = 1200, height: int = 1400):
+    """A selenium driver of Debian's headless ``chromium`` (+ ``chromium-driver``), network services off.
+
+    Raises:
+        RuntimeError: selenium, chromium or chromedriver is missing (``make test`` installs them).
+    """
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as err:
+        raise RuntimeError("selenium missing: pip install -e '.[test]'") from err
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (browser and driver):
+        raise RuntimeError("chromium / chromedriver missing: apt-get install chromium chromium-driver")
+    options = webdriver.ChromeOptions()
+    for flag in (*CHROMIUM_FLAGS, f"--window-size={width},{height}",
+                 "--user-data-dir=" + tempfile.mkdtemp(prefix="explorer-chromium-")):
+        options.add_argument(flag)
+    options.binary_location = browser
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def screenshot(page: pathlib.Path, png: pathlib.Path, query: str = SCREENSHOT_QUERY) -> float:
+    """Open ``page`` in headless chromium with ``query``, save a PNG; return the ms until it was interactive."""
+    driver = chromium(1200, 1010)
+    try:
+        driver.get(page.resolve().as_uri() + query)
+        deadline = time.monotonic() + 30
+        while not driver.execute_script("return window.explorer && (window.explorer.ready || window.explorer.errors.length)"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{page} did not become interactive in 30 s")
+            time.sleep(0.05)
+        ready = driver.execute_script("return window.explorer.readyAt")
+        time.sleep(1.5)  # MathJax typesets the equations below the fold; the plots are drawn already
+        driver.save_screenshot(str(png))
+        return ready
+    finally:
+        driver.quit()
+
+
 def summary(results: dict) -> str:
     meta = results["meta"]
     return (f"{len(meta['surfaces'])} surfaces × {len(meta['methods'])} optimizers: {results['runs']} runs of "
@@ -340,12 +388,17 @@ def summary(results: dict) -> str:
 
 
 def main(argv=None) -> None:
-    args = _common.parser(__doc__, "outputs/explorer").parse_args(argv)
+    parser = _common.parser(__doc__, "outputs/explorer")
+    parser.add_argument("--screenshot", metavar="PNG", help="also save a headless-chromium screenshot of the page")
+    args = parser.parse_args(argv)
     results = run(QUICK if args.quick else FULL)
     page = write_page(results, pathlib.Path(args.out))
     size = sum(f.stat().st_size for f in page.parent.iterdir())
     print(summary(results))
     print(f"wrote {page} ({size / 1e6:.1f} MB with data and MathJax)")
+    if args.screenshot:
+        ready = screenshot(page, pathlib.Path(args.screenshot))
+        print(f"wrote {args.screenshot} (interactive after {ready:.0f} ms)")
 
 
 if __name__ == "__main__":

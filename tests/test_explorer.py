@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pathlib
 import shutil
-import tempfile
 import time
 
 import jax.numpy as jnp
@@ -165,27 +164,12 @@ def test_quick_build_matches_minimize(tmp_path):
                 assert_stored(data, surface, method, int(rng.integers(runs_of(surface, method))))
 
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1200,1400")
-
-
 def chromium_driver():
     """Selenium driving Debian's chromium + chromium-driver (``make test`` installs them)."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium missing: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (browser and driver):
-        pytest.skip("chromium / chromedriver not installed (make test installs them: apt-get install chromium "
-                    "chromium-driver)")
-    options = webdriver.ChromeOptions()
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--user-data-dir=" + tempfile.mkdtemp(prefix="explorer-chromium-"))
-    options.binary_location = browser
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(driver), options=options)
+    try:
+        return explorer.chromium()
+    except RuntimeError as err:
+        pytest.skip(f"no headless browser: {err}")
 
 
 def wait_for(d, script: str, timeout: float = 20.0):
@@ -246,7 +230,7 @@ def test_browser_sliders_optimizer_animation(page, browser):
     out, data = page
     d = browser
     d.get((out / "index.html").as_uri() + "?surface=rosenbrock&run1=adam&run2=adam_nobc&run3=none")
-    wait_for(d, "return window.explorer.ready")
+    wait_for(d, "return window.explorer && window.explorer.ready")
     assert d.find_element("id", "message").get_attribute("hidden")
     before = drawn_matches_data(d, data)
 
@@ -289,7 +273,7 @@ def test_browser_bad_input_gives_a_visible_message(page, browser, tmp_path):
     out, _ = page
     d = browser
     d.get((out / "index.html").as_uri() + "?surface=rosenbrock&bogus=1")
-    wait_for(d, "return window.explorer.errors.length")
+    wait_for(d, "return window.explorer && window.explorer.errors.length")
     assert "bogus" in d.find_element("id", "message").text and d.find_element("id", "message").is_displayed()
     bad = tmp_path / "bad"
     shutil.copytree(out, bad)
@@ -299,11 +283,11 @@ def test_browser_bad_input_gives_a_visible_message(page, browser, tmp_path):
     (bad / "data.js").write_text(text[:at] + "AAAA" + text[at + 4:])  # a hand edit inside the first block
     d.get((bad / "index.html").as_uri() + "?surface=" + explorer.read_data(out)["meta"]["surfaces"][0]["key"]
           + "&run1=" + next(iter(explorer.read_data(out)["blocks"])).split("/")[1] + "&run2=none&run3=none")
-    wait_for(d, "return window.explorer.errors.length")
+    wait_for(d, "return window.explorer && window.explorer.errors.length")
     assert "corrupt" in d.find_element("id", "message").text and not canvas_is_blank(d)
     (bad / "data.js").write_text(text[: len(text) // 2])  # truncated: not valid JavaScript any more
     d.get((bad / "index.html").as_uri())
-    wait_for(d, "return window.explorer.errors.length")
+    wait_for(d, "return window.explorer && window.explorer.errors.length")
     assert "data.js" in d.find_element("id", "message").text and not canvas_is_blank(d)
 
 

@@ -206,7 +206,7 @@ function updateSliders() {
     values.textContent = users.map((r) => {
       const h = r.m.hypers.find((x) => x.slider === key);
       return `run ${r.slot + 1}: ${h.kwarg} = ${fmt(hyperValue(r.m, h))}`;
-    }).join("   ");
+    }).join(" · ");
     box.append(name, input, values);
   }
 }
@@ -381,6 +381,7 @@ async function refresh() {
     fillEquations(runs);
     draw();
     syncUrl();
+    if (!ex.ready) ex.readyAt = performance.now();  // ms since navigation start: time to interactive
     ex.ready = true;
     ex.refreshes += 1;
   } catch (err) {
