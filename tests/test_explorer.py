@@ -65,27 +65,41 @@ def grid_point(surface: dict, method: dict, index: int) -> tuple[int, dict, int]
     return index, hyper, start
 
 
-def reference_trace(surface: dict, method: dict, index: int, steps: int):
+def reference_traces(surface: dict, method: dict, index: int, steps: int):
+    """jol.minimize's (loss, params) for the run, and for its start moved by one float32 ulp."""
     variant, hyper, start = grid_point(surface, method, index)
     problem = PROBLEMS[surface["key"]][variant]
     x0 = jnp.asarray(surface["starts"][start], jnp.float32)
-    hyper = {k: jnp.float32(v) for k, v in hyper.items()}  # the grid is swept in float32
-    _, trace = jol.minimize(problem, x0, REFERENCE[method["key"]](**hyper), steps)
-    return np.asarray(trace.loss, np.float32), np.asarray(trace.params, np.float32)
+    tx = REFERENCE[method["key"]](**{k: jnp.float32(v) for k, v in hyper.items()})  # the grid is swept in float32
+    traces = [jol.minimize(problem, x, tx, steps)[1] for x in (x0, jnp.nextafter(x0, jnp.inf))]
+    return [(np.asarray(t.loss, np.float32), np.asarray(t.params, np.float32)) for t in traces]
+
+
+def horizon(path: np.ndarray, other: np.ndarray) -> int:
+    """The first step where two paths differ by more than float16's precision (len if never)."""
+    far = (np.abs(path - other) > 2.0**-10 * np.abs(path) + 1e-7).any(-1)
+    return int(np.argmax(far)) if far.any() else len(path)
 
 
 def assert_stored(data: dict, surface: dict, method: dict, index: int) -> None:
-    """The stored run equals jol.minimize's up to float16 (path) / bfloat16 (loss), cut where non-finite."""
+    """The stored run equals jol.minimize's up to float16 (path) / bfloat16 (loss), cut where non-finite.
+
+    Chaotic runs (a large step on Rosenbrock, the bare secant) amplify float32 rounding: the batched
+    sweep and a single run then part after some steps like two runs from starts one ulp apart do.
+    Equality is required up to that horizon (the whole run where the two references agree).
+    """
     steps = data["meta"]["steps"]
     loss, path, kept = stored(data, surface, method)
-    ref_loss, ref_path = reference_trace(surface, method, index, steps)
+    (ref_loss, ref_path), (_, nudged_path) = reference_traces(surface, method, index, steps)
     finite = np.isfinite(ref_loss) & (np.abs(ref_path) < 65504).all(-1) & np.isfinite(ref_path).all(-1)
-    expected_kept = steps + 1 if finite.all() else int(np.argmin(finite))
-    assert kept[index] == expected_kept, (surface["key"], method["key"], index)
-    k = expected_kept
-    np.testing.assert_allclose(path[index, :k], ref_path[:k], rtol=2.0**-10, atol=1e-7)
-    np.testing.assert_allclose(loss[index, :k], ref_loss[:k], rtol=2.0**-8, atol=1e-30)
-    assert not path[index, k:].any() and not loss[index, k:].any()
+    k = steps + 1 if finite.all() else int(np.argmin(finite))
+    h = min(k, horizon(ref_path, nudged_path))
+    if h == k:
+        assert kept[index] == k, (surface["key"], method["key"], index)
+    assert h >= min(k, 2), (surface["key"], method["key"], index, h)  # start and first step always checked
+    np.testing.assert_allclose(path[index, :h], ref_path[:h], rtol=2.0**-10, atol=1e-7)
+    np.testing.assert_allclose(loss[index, :h], ref_loss[:h], rtol=2.0**-8, atol=1e-30)
+    assert not path[index, kept[index]:].any() and not loss[index, kept[index]:].any()
 
 
 @pytest.fixture(scope="module")
