@@ -63,10 +63,10 @@ async function inflate(bytes) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-function unshuffle(raw, offset, size, n) {  // inverse of explorer._shuffle: byte planes -> little-endian values
-  const out = new Uint8Array(n * size);
-  for (let b = 0; b < size; b++) for (let i = 0; i < n; i++) out[i * size + b] = raw[offset + b * n + i];
-  return out.buffer;
+function unshuffle(raw, offset, n) {  // inverse of explorer._shuffle: 2 byte planes -> little-endian u16
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = raw[offset + i] | (raw[offset + n + i] << 8);
+  return out;
 }
 
 function float16(h) {
@@ -88,11 +88,11 @@ async function loadBlock(surface, method) {
   }
   if (raw.length !== 6 * n + 2 * runs || raw.length !== entry.bytes)
     throw new Error(`data.js block ${key} has ${raw.length} bytes, expected ${6 * n + 2 * runs} for ${runs} runs`);
-  const lossBits = new Uint16Array(unshuffle(raw, 0, 2, n));
-  const pathBits = new Uint16Array(unshuffle(raw, 2 * n, 2, 2 * n));
-  const kept = new Uint16Array(unshuffle(raw, 6 * n, 2, runs));
-  const loss = new Float32Array(new Uint32Array(Array.from(lossBits, (b) => b << 16)).buffer);
-  const path = Float32Array.from(pathBits, float16);
+  const lossBits = unshuffle(raw, 0, n), pathBits = unshuffle(raw, 2 * n, 2 * n), kept = unshuffle(raw, 6 * n, runs);
+  const lossWords = new Uint32Array(n);
+  for (let i = 0; i < n; i++) lossWords[i] = lossBits[i] << 16;  // bfloat16 -> float32
+  const loss = new Float32Array(lossWords.buffer);
+  const path = typeof Float16Array === "function" ? new Float32Array(new Float16Array(pathBits.buffer)) : Float32Array.from(pathBits, float16);
   if (kept.some((k) => k > points)) throw new Error(`data.js block ${key}: a run keeps more than ${points} points`);
   return (ex.blocks[key] = {loss, path, kept, points});
 }
