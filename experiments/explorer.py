@@ -24,7 +24,6 @@ import json
 import pathlib
 import re
 import shutil
-import sys
 import tempfile
 import time
 import zlib
@@ -203,6 +202,7 @@ def bfloat16_bits(x: np.ndarray) -> np.ndarray:
 
 
 def from_bfloat16_bits(b: np.ndarray) -> np.ndarray:
+    """bfloat16 bits (uint16) -> float32, exactly (what the page does with ``bits << 16``)."""
     return (np.asarray(b, np.uint32) << 16).view(np.float32)
 
 
@@ -382,12 +382,14 @@ def screenshot(page: pathlib.Path, png: pathlib.Path, query: str = SCREENSHOT_QU
 
 
 def summary(results: dict) -> str:
+    """One line: surfaces, optimizers, runs, how many diverged, seconds."""
     meta = results["meta"]
     return (f"{len(meta['surfaces'])} surfaces × {len(meta['methods'])} optimizers: {results['runs']} runs of "
             f"{meta['steps']} steps ({results['diverged']} diverged) in {results['seconds']:.1f} s")
 
 
 def main(argv=None) -> None:
+    """``python -m experiments.explorer [--quick] [--out DIR] [--screenshot PNG]``."""
     parser = _common.parser(__doc__, "outputs/explorer")
     parser.add_argument("--screenshot", metavar="PNG", help="also save a headless-chromium screenshot of the page")
     args = parser.parse_args(argv)

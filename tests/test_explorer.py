@@ -8,7 +8,6 @@ float16 (relative 2^-11), losses bfloat16 (relative 2^-8).
 
 from __future__ import annotations
 
-import pathlib
 import shutil
 import time
 
