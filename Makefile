@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-full bench test test-fast docs docs-serve install-demo install-test install-docs clean
+.PHONY: demo demo-full bench browser test test-fast docs docs-serve install-demo install-test install-docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version}"'
@@ -35,11 +35,19 @@ bench: install-test
 
 demo: install-demo
 	$(BIN)/python -m experiments.tour --quick --out outputs/tour
+	$(BIN)/python -m experiments.explorer --quick --out outputs/explorer
 
 demo-full: install-demo
 	$(BIN)/python -m experiments.tour --out outputs/tour
+	$(BIN)/python -m experiments.explorer --out outputs/explorer
 
-test: install-test
+# the explorer's browser test drives Debian's chromium with selenium; install them where missing (root, apt)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; } || \
+	  echo "note: chromium/chromium-driver not installed; the explorer's browser test will be skipped"
+
+test: install-test browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: install-test

@@ -74,7 +74,8 @@ def run_all(out: pathlib.Path, quick: bool, names=EXPERIMENTS, configs: dict | N
     toc = "".join(f'<li><a href="#{n}">{n}</a></li>' for n in runs)
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>jaxopt_lectures tour</title>"
             f"<style>{STYLE}</style></head><body><h1>jaxopt_lectures: a tour of the lectures</h1>"
-            f"<p>{'Quick' if quick else 'Full'} configuration.</p>{ledger_table(claims)}<ul>{toc}</ul>"
+            f"<p>{'Quick' if quick else 'Full'} configuration. Interactive paths: the <a href='../explorer/index.html'>"
+            f"optimizer explorer</a> (<code>python -m experiments.explorer</code>).</p>{ledger_table(claims)}<ul>{toc}</ul>"
             f"{''.join(sections)}</body></html>")
     (out / "index.html").write_text(page)
     return runs

@@ -59,6 +59,7 @@ EXPERIMENTS = ("quadratic_dynamics", "trajectories", "digits", "classic_rules", 
 # experiments the docs do not run, with the reason (tests/test_docs.py checks every experiment is in one list)
 NOT_IN_DOCS = {
     "tour": "it runs the other experiments into one HTML page; the docs run them directly",
+    "explorer": "an interactive page of its own (docs/explorer.md shows a screenshot and how to build it)",
 }
 
 # method -> figures of its own section: (experiment, figure stem); the page gallery shows all of them
