@@ -1,6 +1,7 @@
 """Shared fixtures of the test suite: the random pytree, gradient streams and the update runner.
 
-The reference-check protocol (SPEC.md §0.4): a fixed stream of random gradient vectors is fed to
+The reference-check protocol (docs/spec/conventions.md#reference-check-protocol): a fixed stream of random gradient
+vectors is fed to
 the float32 implementation on a pytree with leaves of different shapes and to the reference
 (float64 NumPy loop, or an optax/torch configuration) on the flat vector; the updates are
 compared step by step.

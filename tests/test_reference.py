@@ -1,4 +1,5 @@
-"""Every registry row against its reference, update by update (SPEC.md §0.4 protocol).
+"""Every registry row against its reference, update by update (docs/spec/conventions.md#reference-check-protocol
+protocol).
 
 100 gradient trees (three leaves of different shapes, with exact zeros and repeated gradients)
 go through the float32 implementation and through the reference (an optax/torch configuration

@@ -1,7 +1,9 @@
-"""Learning-rate schedules and reduce_on_plateau (SPEC.md §18, §23): references, counting, jit/vmap.
+"""Learning-rate schedules and reduce_on_plateau (docs/spec/schedules.md, docs/spec/references.md): references,
+counting, jit/vmap.
 
 Tolerance: our float32 values against the float64 NumPy closed form and against optax (float32)
-/ torch (float64) at counts 0…1199: ``rtol=1e-6`` with ``atol=1e-6·max|η|`` — the §0.4 metric
+/ torch (float64) at counts 0…1199: ``rtol=1e-6`` with ``atol=1e-6·max|η|`` — the
+docs/spec/conventions.md#reference-check-protocol metric
 max|ours − ref| / max|ref|. A pure relative error is not meaningful where a schedule decays to 0
 (cos near π in float32 leaves an absolute error of ~1e-8·η0 on a value of ~1e-7·η0).
 """
@@ -89,7 +91,7 @@ def test_invalid_hyperparameter_raises_value_error_naming_it(row, bad, arg):
 
 @pytest.mark.parametrize("row", SCHEDULES, **by_id)
 def test_works_as_the_learning_rate_of_an_optimizer_from_count_zero(row):
-    """The first update uses schedule(0): sgd's update t is −schedule(t)·g (SPEC.md §0.2)."""
+    """The first update uses schedule(0): sgd's update t is −schedule(t)·g (docs/spec/conventions.md#notation)."""
     grads, values, params0 = harness.gradient_stream(steps=12)
     schedule = row.build()
     updates = harness.run_updates(jol.sgd(schedule), grads, values, params0)
@@ -122,7 +124,7 @@ def test_inverse_sqrt_uses_the_one_based_step_so_count_zero_is_finite():
 def test_transformer_peaks_at_count_warmup_minus_one_with_value_from_the_paper():
     values = np.asarray(jol.transformer_schedule(512, 4000)(jnp.arange(10_000)))
     assert values.argmax() == 3999
-    assert values.max() == pytest.approx((512 * 4000) ** -0.5, rel=1e-6)  # 6.99e-4 (SPEC.md §18)
+    assert values.max() == pytest.approx((512 * 4000) ** -0.5, rel=1e-6)  # 6.99e-4 (docs/spec/schedules.md)
     assert values[0] > 0
 
 

@@ -1,4 +1,5 @@
-"""Newton, Newton–CG, BFGS and L-BFGS: the lectures' facts and the references of SPEC.md §14–16, §23."""
+"""Newton, Newton–CG, BFGS and L-BFGS: the lectures' facts and the references of docs/spec/newton.md,
+docs/spec/bfgs.md, docs/spec/lbfgs.md, docs/spec/references.md."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def test_levenberg_fallback_shifts_the_hessian_until_it_is_positive_definite():
 
 
 def test_newton_matches_the_numpy_iterates_on_rosenbrock():
-    """Pure Newton from (−1.2, 1): f = 24.2, 4.73, 1412, 0.056, 0.31, 1.9e-11 (SPEC.md §14), rosen_der/rosen_hess."""
+    """Pure Newton from (−1.2, 1): f = 24.2, 4.73, 1412, 0.056, 0.31, 1.9e-11 (docs/spec/newton.md),
+    rosen_der/rosen_hess."""
     with jax.enable_x64(True):
         x0 = jnp.array([-1.2, 1.0])
         _, trace = jol.minimize(jol.problems.rosenbrock, x0, jol.newton(), 6)
@@ -144,7 +146,8 @@ def test_bfgs_with_exact_line_searches_finishes_a_quadratic_in_n_steps_with_h_eq
 
 
 def test_bfgs_fixed_step_matches_jaxopt_bfgs_on_logistic_regression():
-    """jaxopt.BFGS(stepsize=η) stepped with init_state/update: 30 steps, η = 0.5, float32 (SPEC.md §15: 1.9e-7)."""
+    """jaxopt.BFGS(stepsize=η) stepped with init_state/update: 30 steps, η = 0.5, float32 (docs/spec/bfgs.md:
+    1.9e-7)."""
     f, p0, _ = logistic_problem(1e-2, jnp.float32)
     _, trace = jol.minimize(f, p0, jol.bfgs(learning_rate=0.5, linesearch=None), 30)
     solver = jaxopt.BFGS(fun=f, stepsize=0.5, maxiter=30, tol=0.0)
@@ -192,7 +195,7 @@ def test_two_loop_matches_jaxopt_inv_hessian_product_and_numpy_on_a_wrapped_ring
 def test_lbfgs_follows_optax_lbfgs_on_4d_rosenbrock(linesearch):
     """Same memory, same history: the iterates of optax.lbfgs over 30 steps.
 
-    Fixed step in float32 (SPEC.md §16: ≤ 2.4e-5). With the default strong-Wolfe search the float32
+    Fixed step in float32 (docs/spec/lbfgs.md: ≤ 2.4e-5). With the default strong-Wolfe search the float32
     runs drift apart by 1.8e-4 (different rounding of the flat vs tree dot products, amplified by the
     accept/reject decisions), so that comparison runs in float64.
     """

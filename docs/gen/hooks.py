@@ -104,10 +104,10 @@ def on_files(files, config):
         raise PluginError(f"API pages: {exc!r}") from exc
     for uri, content in api.items():
         files.append(File.generated(config, uri, content=content))
-    for uri, (title, issue) in catalog.PENDING_PAGES.items():
+    for uri, title in catalog.PENDING_PAGES.items():
         if files.get_file_from_path(uri) is None:
-            files.append(File.generated(config, uri, content=f"# {title}\n\n!!! note \"Pending\"\n"
-                                        f"    This page is written by issue {issue}; it is not in the repository yet.\n"))
+            files.append(File.generated(config, uri, content=f"# {title}\n\n!!! note \"Not written yet\"\n"
+                                        "    This page is in the navigation but not in the repository yet.\n"))
     return files
 
 

@@ -1,4 +1,5 @@
-r"""Cyclic schedules: cosine annealing with warm restarts (SGDR) and the triangular cyclical rate; SPEC.md §18.
+r"""Cyclic schedules: cosine annealing with warm restarts (SGDR) and the triangular cyclical rate;
+docs/spec/schedules.md.
 
 [001] "cosine annealing / SGDR", [002] cites SGDR, [000] "cyclic restarts" and cyclic schedules in
 passing. Both are periodic, so neither satisfies Robbins–Monro's $\sum\eta_t^2 < \infty$:
@@ -46,7 +47,7 @@ def sgdr(init_value: float, period: float, *, period_mult: float = 1, min_value:
     count gives exactly $\eta_0$ (the cycle index is corrected against exact restart counts, and
     the formula is evaluated as $\eta_0 - \tfrac12(\eta_0-\eta_{\min})(1 - \cos)$).
 
-    Lecture: [001] "cosine annealing / SGDR"; [002] cites SGDR; [000] "cyclic restarts". SPEC.md §18.
+    Lecture: [001] "cosine annealing / SGDR"; [002] cites SGDR; [000] "cyclic restarts". docs/spec/schedules.md.
     Same as ``torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(T_0=P, T_mult=m, eta_min=η_min)``
     and, cycle by cycle, ``optax.sgdr_schedule`` (which has no ``period_mult``: each cycle is listed).
     Robbins–Monro: periodic, so $\sum\eta^2 = \infty$ (restarts are for escaping, not for converging).
@@ -88,7 +89,7 @@ def cyclic_triangular(min_value: float, max_value: float, half_period: float) ->
     $\eta_t = \eta_{\min} + (\eta_{\max} - \eta_{\min})\max(0, 1 - x)$: starts at ``min_value`` at
     count 0, peaks at count $h$, back at the minimum at count $2h$.
 
-    Lecture: [000] mentions cyclic schedules in passing. SPEC.md §18. Same as
+    Lecture: [000] mentions cyclic schedules in passing. docs/spec/schedules.md. Same as
     ``torch.optim.lr_scheduler.CyclicLR(base_lr=min, max_lr=max, step_size_up=h, mode="triangular",
     cycle_momentum=False)``.
     Robbins–Monro: periodic, $\sum\eta^2 = \infty$.

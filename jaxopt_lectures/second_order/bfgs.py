@@ -1,4 +1,4 @@
-r"""BFGS: a dense inverse-Hessian approximation built from gradient differences; SPEC.md §15.
+r"""BFGS: a dense inverse-Hessian approximation built from gradient differences; docs/spec/bfgs.md.
 
 [002] "Quasi-Newton methods (BFGS most popular): instead of inverting the Hessian (O(n³)),
 approximate inverse Hessian with rank 1 updates over time (O(n²) each)."
@@ -124,7 +124,7 @@ def bfgs(
     search), ``value=`` and ``grad=`` (computed when missing; the gradient is the incoming update).
 
     Lecture:
-        [002] "Quasi-Newton methods (BFGS most popular)". SPEC.md §15.
+        [002] "Quasi-Newton methods (BFGS most popular)". docs/spec/bfgs.md.
 
     Args:
         learning_rate: None (the line search sets the step) or $\eta > 0$.

@@ -1,4 +1,4 @@
-r"""L-BFGS: the BFGS direction from the last m pairs (s, y), never forming H; SPEC.md §16.
+r"""L-BFGS: the BFGS direction from the last m pairs (s, y), never forming H; docs/spec/lbfgs.md.
 
 [002] "L-BFGS (Limited memory BFGS): does not form/store the full inverse Hessian ... usually works
 very well in full batch, deterministic mode ... does not transfer very well to mini-batch setting."
@@ -128,7 +128,7 @@ def lbfgs(
     minibatch gradients.
 
     Lecture:
-        [002] "L-BFGS (Limited memory BFGS)". SPEC.md §16.
+        [002] "L-BFGS (Limited memory BFGS)". docs/spec/lbfgs.md.
 
     Args:
         memory_size: $m$, number of stored pairs (int >= 1).

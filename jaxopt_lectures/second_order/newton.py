@@ -1,4 +1,4 @@
-r"""Newton's method (dense Hessian, Cholesky, Levenberg fallback) and Newton–CG (Hessian-free); SPEC.md §14.
+r"""Newton's method (dense Hessian, Cholesky, Levenberg fallback) and Newton–CG (Hessian-free); docs/spec/newton.md.
 
 [002] "second-order Taylor": minimising the quadratic model
 $J(\theta_0) + (\theta-\theta_0)^\top\nabla J + \tfrac12(\theta-\theta_0)^\top H(\theta-\theta_0)$ gives the
@@ -167,7 +167,7 @@ def newton(
 
     Lecture:
         [002] "second-order Taylor expansion" / Newton parameter update; [001] §7.6 Second-order
-        methods. SPEC.md §14.
+        methods. docs/spec/newton.md.
 
     Args:
         learning_rate: $\eta > 0$ (float, jax scalar or schedule); 1 is the Newton step.
@@ -205,7 +205,7 @@ def hvp(fun: Callable[[Any], jax.Array], params: Any, v: Any) -> Any:
     ``params`` and ``v`` are trees of the same structure.
 
     Lecture:
-        [002] Newton "Hessian has O(N²) elements" — what Newton–CG avoids. SPEC.md §14.
+        [002] Newton "Hessian has O(N²) elements" — what Newton–CG avoids. docs/spec/newton.md.
 
     References:
         Pearlmutter, Fast exact multiplication by the Hessian, Neural Computation 1994.
@@ -320,7 +320,7 @@ def newton_cg(
     Same method as ``scipy.optimize.minimize(method="Newton-CG")``.
 
     Lecture:
-        [002] Newton update and "Hessian has O(N²) elements"; [001] §7.6. SPEC.md §14.
+        [002] Newton update and "Hessian has O(N²) elements"; [001] §7.6. docs/spec/newton.md.
 
     Args:
         learning_rate: $\eta > 0$.
