@@ -276,3 +276,46 @@ def test_plateau_updates_keep_the_gradient_dtype_with_float32_params():
     tx, params = jol.reduce_on_plateau(), jnp.zeros(3, jnp.float32)
     updates, state = tx.update(jnp.ones(3, jnp.bfloat16), tx.init(params), value=1.0)
     assert updates.dtype == jnp.bfloat16 and state.scale.dtype == jnp.float32
+
+
+# ----------------------------------------------- exact boundaries: floors and comparisons of integer counts
+# XLA may compute t/k as t·(1/k), which in float32 rounds just below an integer at exact multiples of k
+# (under jit on CPU: 51 of decay_steps = 1…400 decayed one step late). Integer counts use integer arithmetic.
+def _multiples(k: int, n: int = 4) -> np.ndarray:
+    return np.array([j * k + d for j in range(1, n + 1) for d in (-1, 0)])
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+def test_staircase_decays_exactly_at_every_multiple_of_decay_steps(dtype):
+    wrong = []
+    for k in (1, 2, 3, 7, 41, 47, 55, 61, 82, 83, 94, 97, 107, 109):  # all but 1, 2, 3, 7 failed before
+        counts = _multiples(k)
+        got = np.asarray(jax.jit(jol.exponential_decay(1.0, 0.5, decay_steps=k, staircase=True))(counts.astype(dtype)))
+        if not np.array_equal(got, 0.5 ** (counts // k)):
+            wrong.append(k)
+    assert wrong == []
+
+
+def test_step_decay_compares_integer_counts_exactly_beyond_float32_integers():
+    boundary = 2**24 + 1  # float32(2**24 + 1) == 2**24: a float comparison drops one count early
+    s = jax.jit(jol.step_decay(1.0, [boundary], factor=0.5))
+    assert np.asarray(s(jnp.asarray([boundary - 1, boundary], jnp.int32))).tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+@pytest.mark.parametrize("period, mult", [(5, 4), (7, 3), (3, 5), (10, 1)])
+def test_sgdr_restarts_exactly_for_every_period_mult(period, mult, dtype):
+    restarts = np.cumsum([0] + [period * mult**i for i in range(12)])
+    restarts = restarts[restarts < 2**22]
+    values = np.asarray(jax.jit(jol.sgdr(1.0, period=period, period_mult=mult))(restarts.astype(dtype)))
+    assert np.array_equal(values, np.ones_like(values))
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+def test_cyclic_and_per_epoch_are_exact_at_every_period(dtype):
+    for h in (1, 3, 7, 41, 47, 55, 61):  # the cycle index is exact; the peak h/h may be 1 − 1 ulp in float32
+        counts = np.arange(0, 8 * h + 1, h)
+        got = np.asarray(jax.jit(jol.cyclic_triangular(0.0, 1.0, half_period=h))(counts.astype(dtype)))
+        np.testing.assert_allclose(got, np.arange(len(counts)) % 2, rtol=0, atol=1e-7, err_msg=str(h))
+    epochs = jax.jit(jol.per_epoch(lambda e: jnp.asarray(e, jnp.float32), steps_per_epoch=3.0))
+    assert np.asarray(epochs(np.array([2, 3, 299, 300]).astype(dtype))).tolist() == [0, 1, 99, 100]

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._validate import check_learning_rate, check_range
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count
+from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div
 from jaxopt_lectures.schedules.decay import constant_schedule
 
 
@@ -131,6 +131,6 @@ def per_epoch(schedule: Schedule, steps_per_epoch: int) -> Schedule:
     check_range("steps_per_epoch", steps_per_epoch, 1.0)
 
     def stepped(count: Any) -> jax.Array:
-        return schedule(jnp.floor_divide(jnp.asarray(count), steps_per_epoch))
+        return schedule(_floor_div(count, steps_per_epoch))
 
     return stepped

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxopt_lectures._validate import check_range, is_python_number
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count
+from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div
 
 
 def constant_schedule(value: float) -> Schedule:
@@ -96,8 +96,10 @@ def step_decay(init_value: float, boundaries: Sequence[int], factor: float = 0.1
     b = jnp.asarray(boundaries)
 
     def schedule(count: Any) -> jax.Array:
-        t = _float_count(count)
-        passed = jnp.sum(t[..., None] >= b.astype(t.dtype), axis=-1) if b.size else jnp.zeros(t.shape, jnp.int32)
+        c = jnp.asarray(count)
+        t = _float_count(c)
+        at = c if jnp.issubdtype(c.dtype, jnp.integer) else t  # integer counts compare exactly with the boundaries
+        passed = jnp.sum(at[..., None] >= b.astype(at.dtype), axis=-1) if b.size else jnp.zeros(t.shape, jnp.int32)
         return init_value * jnp.power(jnp.asarray(factor, t.dtype), passed)
 
     return schedule
@@ -146,8 +148,8 @@ def exponential_decay(init_value: float, decay_rate: float, decay_steps: float =
 
     def schedule(count: Any) -> jax.Array:
         t = _float_count(count)
-        p = t / decay_steps
-        return init_value * jnp.exp((jnp.floor(p) if staircase else p) * log_r)
+        p = _floor_div(count, decay_steps).astype(t.dtype) if staircase else t / decay_steps
+        return init_value * jnp.exp(p * log_r)
 
     return schedule
 
