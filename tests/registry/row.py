@@ -22,6 +22,9 @@ class Row:
     needs: tuple[str, ...] = ()  # update kwargs that must be present, e.g. ("value",)
     invalid: tuple[tuple[Mapping[str, Any], str], ...] = ()  # ((bad kwargs, argument the message names), ...)
     lecture: str = ""  # where the method comes from, e.g. "[001] §7.5 Rprop"
+    # test_reference.py runs ours and the reference in this dtype; "float64" for chaotic runs, where float32
+    # rounding differences between backends (GPU vs CPU reductions) grow until the trajectories part
+    dtype: str = "float32"
     solve: Mapping[str, Any] | None = None  # kwargs overrides for the ill-conditioned quadratic; None: kwargs
     solve_steps: int = 500
     elementwise: bool = True  # updates of each coordinate depend only on that coordinate's history

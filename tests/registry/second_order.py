@@ -58,8 +58,8 @@ ROWS = [
         invalid=(BAD_RATE,), lecture=BFGS_LECTURE, **SECOND_ORDER),
     Row("lbfgs/fixed-step", jol.lbfgs, {"memory_size": 4, "learning_rate": 0.05, "linesearch": None},
         reference=harness.via_optax(lambda memory_size, learning_rate, linesearch: __import__("optax").lbfgs(
-            learning_rate=learning_rate, memory_size=memory_size, linesearch=linesearch)),
-        reference_name="optax.lbfgs(learning_rate=η, memory_size=m, linesearch=None)",
+            learning_rate=learning_rate, memory_size=memory_size, linesearch=linesearch), dtype="float64"),
+        reference_name="optax.lbfgs(learning_rate=η, memory_size=m, linesearch=None)", dtype="float64",
         invalid=LBFGS_INVALID, lecture=LBFGS_LECTURE, solve={"learning_rate": 0.03, "linesearch": None},
         elementwise=False, solve_steps=500),
     Row("lbfgs/wolfe", jol.lbfgs, {"memory_size": 5, "learning_rate": 0.9}, needs=("value_fn",),
