@@ -14,9 +14,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxopt_lectures._math import divide_or_zero, root
 from jaxopt_lectures._tree import tree_map_unzip
 from jaxopt_lectures._validate import check_learning_rate, check_range
-from jaxopt_lectures.adaptive import divide_or_zero, root
 from jaxopt_lectures.regularization import Mask, add_l2
 
 

@@ -13,9 +13,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._validate import check_range
-from jaxopt_lectures.second_order.bfgs import flat_pair, flat_spec
+from jaxopt_lectures.second_order._common import check_rate, flat_pair, flat_spec
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
-from jaxopt_lectures.second_order.newton import _check_rate
 
 
 class ScaleByLBFGSState(NamedTuple):
@@ -157,5 +156,5 @@ def lbfgs(
         [1. 1.] True
     """
     if learning_rate is not None:
-        _check_rate(learning_rate)
+        check_rate(learning_rate)
     return descent_chain(scale_by_lbfgs(memory_size=memory_size), learning_rate, linesearch)

@@ -19,6 +19,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from jaxopt_lectures._validate import check_choice, check_range
+from jaxopt_lectures.second_order._common import check_rate
 from jaxopt_lectures.second_order.linesearch import descent_chain, objective, real_dtype
 
 INDEFINITE = ("solve", "levenberg")
@@ -35,11 +36,6 @@ class ScaleByNewtonCGState(NamedTuple):
     count: jax.Array  # int32
     cg_steps: jax.Array  # int32: conjugate-gradient iterations of the last update
     negative_curvature: jax.Array  # bool: CG stopped on a direction with pᵀ(H + δI)p <= 0
-
-
-def _check_rate(learning_rate: Any) -> None:
-    if not callable(learning_rate):
-        check_range("learning_rate", learning_rate, 0.0, low_open=True)
 
 
 def _flat_problem(fn: Callable[[Any], jax.Array], params: Any, g: Any):
@@ -194,7 +190,7 @@ def newton(
         >>> print(x, trace.loss)
         [0.6 1.5] [ 0.75 -1.89]
     """
-    _check_rate(learning_rate)
+    check_rate(learning_rate)
     return descent_chain(scale_by_newton(damping=damping, indefinite=indefinite), learning_rate, linesearch)
 
 
@@ -344,6 +340,6 @@ def newton_cg(
         >>> print(x.round(5))
         [ 1. -2.]
     """
-    _check_rate(learning_rate)
+    check_rate(learning_rate)
     direction = scale_by_newton_cg(damping=damping, max_cg_steps=max_cg_steps, cg_rtol=cg_rtol)
     return descent_chain(direction, learning_rate, linesearch)
