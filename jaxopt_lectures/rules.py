@@ -280,7 +280,7 @@ def delta_bar_delta(
 class ScaleByQuickpropState(NamedTuple):
     count: jax.Array  # int32 scalar: updates done so far
     prev_grad: optax.Updates  # p = g_i(t−1); zeros at first
-    prev_step: optax.Updates  # d = the previous step Δw_i(t−1) (descent sign); zeros at first
+    prev_move: optax.Updates  # d = the previous move Δw_i(t−1) (descent sign); zeros at first
 
 
 def scale_by_quickprop(
@@ -292,7 +292,7 @@ def scale_by_quickprop(
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
         >>> tx = jol.scale_by_quickprop(0.5)
         >>> u, state = tx.update(jnp.array([2.0]), tx.init(jnp.zeros(1)))
-        >>> print(u, state.prev_step)  # first step: ε·g, stored as the move Δw = −ε·g
+        >>> print(u, state.prev_move)  # first step: ε·g, stored as the move Δw = −ε·g
         [1.] [-1.]
     """
     check_learning_rate(learning_rate)
@@ -320,13 +320,13 @@ def scale_by_quickprop(
             r = jnp.where(secant, s / den, 0)
             if safeguard:  # Fahlman: linear term while the slope points the way we moved
                 linear = jnp.where(sigma * s < 0, -eps * s, 0)
-                step = linear + jnp.where(cap, max_growth * d, r * d)
+                move = linear + jnp.where(cap, max_growth * d, r * d)
             else:  # the slide's bare secant; p = s (no curvature information) gives 0
-                step = r * d
-            step = _saturate(jnp.where(moved, step, -eps * s))
-            return (-step).astype(g.dtype), _after(step, s), step.astype(d.dtype)
+                move = r * d
+            move = _saturate(jnp.where(moved, move, -eps * s))
+            return (-move).astype(g.dtype), _after(move, s), move.astype(d.dtype)
 
-        u, p, d = tree_map_unzip(per_weight, updates, state.prev_grad, state.prev_step)
+        u, p, d = tree_map_unzip(per_weight, updates, state.prev_grad, state.prev_move)
         return u, ScaleByQuickpropState(optax.safe_increment(state.count), p, d)
 
     return optax.GradientTransformationExtraArgs(init, update)
