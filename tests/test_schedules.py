@@ -19,7 +19,7 @@ import optax
 import pytest
 
 import jaxopt_lectures as jol
-from experiments.schedules import plateau_scales, scripted_loss, torch_plateau_rates, torch_rates
+from tests.reference.schedules import plateau_scales, scripted_loss, torch_plateau_rates, torch_rates
 from tests import harness
 from tests.registry.schedules import N_COUNTS, SCHEDULES, np_sgdr
 

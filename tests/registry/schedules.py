@@ -21,7 +21,7 @@ import numpy as np
 import optax
 
 import jaxopt_lectures as jol
-from experiments.schedules import torch_rates
+from tests.reference.schedules import torch_rates
 from tests import harness
 from tests.registry.row import Row
 
