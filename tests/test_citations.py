@@ -16,7 +16,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SCANNED = ("jaxopt_lectures", "tests", "experiments", "benchmarks", "docs", "README.md")
+SCANNED = ("jaxopt_lectures", "tests", "experiments", "benchmarks", "docs", "README.md", "mkdocs.yml", "pyproject.toml")
 SUFFIXES = {".py", ".md", ".yml", ".toml", ".txt"}
 THIS = pathlib.Path(__file__).resolve()
 
