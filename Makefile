@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-full bench browser test test-fast docs docs-serve install-demo install-test install-docs clean
+.PHONY: demo demo-full bench browser test test-fast test-slow test-gpu docs docs-serve install-demo install-test install-docs install-gpu clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version}"'
@@ -18,6 +18,9 @@ install-demo: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,experiments]"
+
+install-gpu: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,experiments,gpu]"
 
 install-docs: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[docs,experiments]"
@@ -52,6 +55,15 @@ test: install-test browser
 
 test-fast: install-test
 	$(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install-test
+	$(BIN)/python -m pytest -n 2 -m slow $(PYTEST_ARGS)
+
+# the whole suite on the default accelerator (a CUDA GPU), without the checks of CPU-compiled HLO;
+# one process, and no preallocation, since the tests share one GPU's memory
+test-gpu: install-gpu
+	@$(BIN)/python -c 'import jax; b = jax.default_backend(); assert b != "cpu", f"make test-gpu needs an accelerator; jax sees only {jax.devices()}"'
+	XLA_PYTHON_CLIENT_PREALLOCATE=false $(BIN)/python -m pytest -m "not cpu_only" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) outputs site .pytest_cache

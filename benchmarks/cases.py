@@ -49,7 +49,7 @@ ALL_CASES = [
     Bench("adamw", _ours("adamw", LR), lambda: optax.adamw(LR, weight_decay=1e-4), 28,
           ("AdamW", {"lr": LR, "weight_decay": 1e-4}), torch_fused=True),
     # state: step sizes, previous gradient and previous move (3 fields); optax.rprop lags a step
-    # behind the papers (SPEC.md §13): a timing baseline only
+    # behind the papers (docs/spec/rprop.md): a timing baseline only
     Bench("rprop", _ours("rprop", LR), lambda: optax.rprop(LR), 36, ("Rprop", {"lr": LR})),
     Bench("delta_delta", _ours("delta_delta", LR, meta_learning_rate=1e-4), None, 28),
     Bench("delta_bar_delta", _ours("delta_bar_delta", LR, kappa=1e-4, phi=0.1, theta=0.7), None, 28),

@@ -35,7 +35,7 @@ import optax  # noqa: E402
 import jaxopt_lectures as jol
 from jaxopt_lectures import fused
 from benchmarks import cases
-from experiments import _common
+from jaxopt_lectures import _io
 
 VARIANTS = ("ours", "fused", "fused_chunked", "optax", "torch_foreach", "torch_fused")
 
@@ -231,7 +231,7 @@ def run(quick: bool, optimizers: list[str] | None = None, trees: list[str] | Non
     roofline = roofline_bytes_per_s(cases.num_params(shapes_by_tree["leaf"]), reps)
     rows = []
     for tree in tree_names:
-        for case in _common.progress(selected, desc=tree):
+        for case in _io.progress(selected, desc=tree):
             for row in bench_one(case, shapes_by_tree[tree], device, reps):
                 rows.append({"tree": tree, **row})
                 if on_row is not None:
@@ -249,7 +249,7 @@ def run(quick: bool, optimizers: list[str] | None = None, trees: list[str] | Non
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = _common.parser(__doc__, "outputs/bench")
+    p = _io.parser(__doc__, "outputs/bench")
     p.add_argument("--optimizers", default=None, help="comma-separated subset of benchmarks/cases.py names")
     p.add_argument("--trees", default=None, help="comma-separated subset of leaf,gpt2,small,mlp")
     p.add_argument("--reps", type=int, default=None, help="timed repetitions per variant (default 15; quick 3)")
@@ -258,9 +258,9 @@ def main(argv: list[str] | None = None) -> None:
     partial = pathlib.Path(args.out) / "step_time.partial.jsonl"
     partial.parent.mkdir(parents=True, exist_ok=True)
     partial.write_text("")
-    log = lambda row: partial.open("a").write(json.dumps(_common.to_jsonable(row)) + "\n")
+    log = lambda row: partial.open("a").write(json.dumps(_io.to_jsonable(row)) + "\n")
     results = run(args.quick, split(args.optimizers), split(args.trees), args.reps, on_row=log)
-    path = _common.save_json(args.out, "step_time", results)
+    path = _io.save_json(args.out, "step_time", results)
     table = markdown(results)
     (path.parent / "step_time.md").write_text(table)
     sys.stdout.write(table)

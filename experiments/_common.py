@@ -2,52 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
 import pathlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-
-def parser(description: str | None, default_out: str) -> argparse.ArgumentParser:
-    """The common CLI: ``--quick`` (the CI-sized config) and ``--out DIR``."""
-    p = argparse.ArgumentParser(description=(description or "").strip().splitlines()[0] if description else None)
-    p.add_argument("--quick", action="store_true", help="small configuration (seconds; what CI runs)")
-    p.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
-    return p
-
-
-def progress(iterable: Iterable, **kwargs: Any) -> Iterable:
-    """tqdm progress bar (to stderr), or the iterable itself where tqdm is missing."""
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is in the experiments extra
-        return iterable
-    return tqdm(iterable, leave=False, **kwargs)
-
-
-def to_jsonable(x: Any) -> Any:
-    """Arrays -> lists, NumPy scalars -> Python numbers, non-finite floats -> strings JSON can hold."""
-    if isinstance(x, dict):
-        return {str(k): to_jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [to_jsonable(v) for v in x]
-    if hasattr(x, "tolist") and not isinstance(x, (str, bytes)):
-        return to_jsonable(np.asarray(x).tolist())
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    return x
-
-
-def save_json(out: str | pathlib.Path, name: str, results: dict) -> pathlib.Path:
-    path = pathlib.Path(out)
-    path.mkdir(parents=True, exist_ok=True)
-    target = path / f"{name}.json"
-    target.write_text(json.dumps(to_jsonable(results), indent=1))
-    return target
+from jaxopt_lectures._io import parser, progress, save_json, to_jsonable  # noqa: F401 - shared with benchmarks/
 
 
 def pyplot():
@@ -93,4 +52,6 @@ def cli(module: Any, argv: Sequence[str] | None = None) -> tuple[dict, list[path
     results = module.run(module.QUICK if args.quick else module.FULL)
     print(module.summary(results))
     save_json(out, name, results)
-    return results, module.figures(results, out)
+    pngs = module.figures(results, out)
+    print(f"wrote {out / (name + '.json')} and {len(pngs)} figure(s) to {out}/")
+    return results, pngs

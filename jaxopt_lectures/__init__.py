@@ -1,7 +1,7 @@
 """jaxopt_lectures: the optimizers of four deep-learning optimization lectures as optax transforms.
 
 Every name below is an ``optax.GradientTransformationExtraArgs`` factory, a schedule, or a
-helper; see README.md and shared/API.md.
+helper; see README.md and docs/spec/api.md.
 """
 
 from jaxopt_lectures import data, losses, problems

@@ -1,4 +1,4 @@
-"""Construction-time checks of Python hyperparameters (SPEC.md §0.3).
+"""Construction-time checks of Python hyperparameters (docs/spec/conventions.md#conventions).
 
 Only plain Python numbers (and strings, for options) are checked. Arrays, tracers and schedules
 pass through unchecked, so `optax.inject_hyperparams` and `jax.vmap` over hyperparameters keep

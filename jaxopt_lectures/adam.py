@@ -1,4 +1,5 @@
-"""Adam with and without bias correction, its AMSGrad and Nadam options, and AdamW; SPEC.md §8–9.
+"""Adam with and without bias correction, its AMSGrad and Nadam options, and AdamW; docs/spec/adam.md,
+docs/spec/adamw.md.
 
 [000] and [002] ("full form") bias-correct the moments; [001], [002] ("almost") and [003] do not.
 [000] and [003] put ε inside the square root (``eps=0.0, eps_root=ε``), [001] and [002] outside.
@@ -13,9 +14,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxopt_lectures._math import divide_or_zero, root
 from jaxopt_lectures._tree import tree_map_unzip
 from jaxopt_lectures._validate import check_learning_rate, check_range
-from jaxopt_lectures.adaptive import divide_or_zero, root
 from jaxopt_lectures.regularization import Mask, add_l2
 
 
@@ -45,7 +46,7 @@ def scale_by_adam(
     r"""The Adam direction $\hat m_t/(\sqrt{\hat v_t + \epsilon_{root}} + \epsilon)$, before the rate.
 
     The full method with its maths, options and lectures is :func:`adam` ([000] "Adam (2014)",
-    [002] "Adam (full form)"; Kingma & Ba 2015). SPEC.md §8.
+    [002] "Adam (full form)"; Kingma & Ba 2015). docs/spec/adam.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -125,7 +126,7 @@ def adam(
 
     Lecture:
         [000] "Adam (2014)" and "Adam Bias Correction"; [001] §7.4 Adam; [002] "Adam (almost)" and
-        "Adam (full form)"; [003] "Fix #3". SPEC.md §8. Same as ``optax.adam`` with the same arguments.
+        "Adam (full form)"; [003] "Fix #3". docs/spec/adam.md. Same as ``optax.adam`` with the same arguments.
 
     Args:
         learning_rate: $\eta \ge 0$, float, jax scalar or schedule ([002]: 1e-3 or 5e-4).
@@ -167,7 +168,7 @@ def scale_by_adamw(
 
     ``chain(scale_by_adam(...), add_l2(weight_decay, mask=mask))``: the decay is added *after*
     the moments, so the preconditioner never sees it. The full method is :func:`adamw` ([000]
-    regularization slide, [002] "λR(W)"; Loshchilov & Hutter 2019). SPEC.md §9.
+    regularization slide, [002] "λR(W)"; Loshchilov & Hutter 2019). docs/spec/adamw.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -204,7 +205,7 @@ def adamw(
     weak for parameters with large gradients. For SGD the two coincide; for Adam they differ.
 
     Lecture:
-        [000] regularization slide; [002] "λR(W)". SPEC.md §9. Same as ``optax.adamw`` (whose defaults
+        [000] regularization slide; [002] "λR(W)". docs/spec/adamw.md. Same as ``optax.adamw`` (whose defaults
         these are; torch's default ``weight_decay`` is 0.01).
 
     Args:

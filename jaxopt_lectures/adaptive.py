@@ -1,8 +1,9 @@
-"""Adaptive per-coordinate step sizes: AdaGrad, RMSProp and AdaDelta; SPEC.md §5–7.
+"""Adaptive per-coordinate step sizes: AdaGrad, RMSProp and AdaDelta; docs/spec/adagrad.md, docs/spec/rmsprop.md,
+docs/spec/adadelta.md.
 
 The lectures disagree on where ε goes ([000], [001]: inside the square root; [002]: outside), on
 how RMSProp weights its average ([003] weights the *new* square by γ) and on AdaDelta's numerator
-([001]'s slide). Each disagreement is an option; the defaults follow shared/API.md, which for
+([001]'s slide). Each disagreement is an option; the defaults follow docs/spec/api.md, which for
 AdaGrad and RMSProp deliberately differs from optax (eps outside the root, as in torch).
 """
 
@@ -14,44 +15,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxopt_lectures._math import divide_or_zero, eps_split, root
 from jaxopt_lectures._tree import tree_map_unzip
 from jaxopt_lectures._validate import check_choice, check_learning_rate, check_range
 from jaxopt_lectures.momentum import scale_by_momentum
 
 ADADELTA_FORMS = ("zeiler", "jku")
-
-
-def divide_or_zero(g: jax.Array, denominator: jax.Array) -> jax.Array:
-    """``g / denominator`` where the denominator is positive, 0 elsewhere (no NaN in either lane).
-
-    A zero denominator of an adaptive method means every past gradient of that coordinate was 0
-    (SPEC.md §5), so the direction is 0; this also avoids 0/0 when ``eps = 0``.
-
-    Half-precision inputs (float16, bfloat16) are divided in float32 and the quotient cast back:
-    XLA may turn ``g / d`` into ``g * (1/d)``, and in float16 ``1/d`` is inf for every
-    ``d < 1/65504`` (e.g. Adam's ``eps = 1e-8`` at a zero gradient), so ``0 * inf`` would be NaN.
-    """
-    dtype = jnp.result_type(g, denominator)
-    wide = jnp.promote_types(dtype, jnp.float32)
-    g, denominator = jnp.asarray(g, wide), jnp.asarray(denominator, wide)
-    positive = denominator > 0
-    return jnp.where(positive, g / jnp.where(positive, denominator, 1), 0).astype(dtype)
-
-
-def root(v: jax.Array, eps: float | jax.Array = 0.0, eps_root: float | jax.Array = 0.0) -> jax.Array:
-    r"""$\sqrt{v + \epsilon_{root}} + \epsilon$ for $v \ge 0$, with a finite derivative at $v = 0$.
-
-    The square root's infinite slope at 0 would turn ``jax.grad`` through the optimizer into NaN
-    (0 · ∞) even in the lanes ``jnp.where`` discards, so $v = 0$ takes a branch without $\sqrt v$.
-    """
-    positive = v > 0
-    at_zero = jnp.sqrt(jnp.zeros_like(v) + eps_root) + eps
-    return jnp.where(positive, jnp.sqrt(jnp.where(positive, v, 1) + eps_root) + eps, at_zero)
-
-
-def eps_split(eps: float | jax.Array, eps_in_sqrt: bool) -> tuple:
-    """(eps outside, eps inside) the square root, for :func:`root`."""
-    return (0.0, eps) if eps_in_sqrt else (eps, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,7 +39,7 @@ def scale_by_adagrad(
 
     $r_t = r_{t-1} + g_t^2$ with $r_0$ = ``initial_accumulator``; the direction is 0 where
     $r_t = 0$. The full method with its maths and lectures is :func:`adagrad` ([000] "AdaGrad
-    (2011)", [002] AdaGrad code; Duchi, Hazan & Singer 2011). SPEC.md §5.
+    (2011)", [002] AdaGrad code; Duchi, Hazan & Singer 2011). docs/spec/adagrad.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -123,7 +92,7 @@ def adagrad(
 
     Lecture:
         [000] "AdaGrad (2011)" (ε inside, 1e-8); [001] §7.4 AdaGrad (ε inside, code 1e-7);
-        [002] AdaGrad code (ε outside, 1e-7). SPEC.md §5.
+        [002] AdaGrad code (ε outside, 1e-7). docs/spec/adagrad.md.
 
     Args:
         learning_rate: $\eta \ge 0$, float, jax scalar or schedule.
@@ -176,7 +145,7 @@ def scale_by_rmsprop(
 
     $\nu_t = \rho\nu_{t-1} + (1-\rho)g_t^2$; centered: $\mu_t = \rho\mu_{t-1} + (1-\rho)g_t$ and
     $\nu_t - \mu_t^2$ replaces $\nu_t$ in the root. The full method is :func:`rmsprop` ([000]
-    "RMSProp (2012)", [002] "Leaky AdaGrad"; Tieleman & Hinton 2012). SPEC.md §6.
+    "RMSProp (2012)", [002] "Leaky AdaGrad"; Tieleman & Hinton 2012). docs/spec/rmsprop.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -244,7 +213,7 @@ def rmsprop(
     with ε inside. The default ``eps_in_sqrt=False`` differs from optax's (True) and matches torch.
 
     Lecture:
-        [000] "RMSProp (2012)"; [001] §7.4 RMSprop; [002] "Leaky AdaGrad"; [003] "Fix #2". SPEC.md §6.
+        [000] "RMSProp (2012)"; [001] §7.4 RMSprop; [002] "Leaky AdaGrad"; [003] "Fix #2". docs/spec/rmsprop.md.
 
     Args:
         learning_rate: $\eta \ge 0$, float, jax scalar or schedule.
@@ -299,7 +268,7 @@ def scale_by_adadelta(
     r"""The AdaDelta step $s_t = \sqrt{E[\Delta x^2]_{t-1} + \epsilon}\, g_t / \sqrt{E[g^2]_t + \epsilon}$, before the rate.
 
     Gradient-signed; ``form="jku"`` uses the numerator $\sqrt{E[\Delta x^2]_{t-1}} + \epsilon$. See
-    :func:`adadelta` ([001] "RMSprop, AdaDelta"; Zeiler 2012). SPEC.md §7.
+    :func:`adadelta` ([001] "RMSprop, AdaDelta"; Zeiler 2012). docs/spec/adadelta.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -354,10 +323,10 @@ def adadelta(
     with ε = 1e-6, and it stays far slower.
 
     Never use ``optax.adadelta(learning_rate=None)`` (its default) as a stand-in: it never flips
-    the sign and performs gradient *ascent* (SPEC.md §25).
+    the sign and performs gradient *ascent* (docs/spec/pitfalls.md).
 
     Lecture:
-        [001] "RMSprop, AdaDelta" slide. SPEC.md §7.
+        [001] "RMSprop, AdaDelta" slide. docs/spec/adadelta.md.
 
     Args:
         learning_rate: $\eta \ge 0$ (1.0 is the paper's method), float, jax scalar or schedule.

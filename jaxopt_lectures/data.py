@@ -1,4 +1,4 @@
-"""Minibatches of in-memory arrays with static shapes, for ``lax.scan`` loops; SPEC.md §2."""
+"""Minibatches of in-memory arrays with static shapes, for ``lax.scan`` loops; docs/spec/sgd.md."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def _check_batch_size(n: int, batch_size: int, drop_last: bool) -> None:
 
 
 def num_batches(n: int, batch_size: int, drop_last: bool = True) -> int:
-    r"""Updates per epoch: $\lfloor N/B \rfloor$ with ``drop_last``, else $\lceil N/B \rceil$ ([001] §7.3; SPEC.md §2).
+    r"""Updates per epoch: $\lfloor N/B \rfloor$ with ``drop_last``, else $\lceil N/B \rceil$ ([001] §7.3;
+    docs/spec/sgd.md).
 
     Reference: Bottou, Stochastic gradient descent tricks, in Neural Networks: Tricks of the Trade, 2012.
 
@@ -44,7 +45,7 @@ def epoch_batches(key: jax.Array, n: int, batch_size: int, drop_last: bool = Tru
     so a weighted loss can ignore it while every shape stays static.
 
     Lecture:
-        [000] "Gradient Descent Variants", [001] §7.3 epochs; SPEC.md §2.
+        [000] "Gradient Descent Variants", [001] §7.3 epochs; docs/spec/sgd.md.
 
     Raises:
         ValueError: ``batch_size`` is not an int >= 1, or exceeds ``n`` with ``drop_last``.

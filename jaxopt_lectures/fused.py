@@ -1,6 +1,6 @@
 r"""The fast path: optimizer state in one flat buffer per dtype, updated chunk by chunk in one pass.
 
-Why (measured, benchmarks/README.md and shared/PERF_NOTES.md): on CPU, XLA compiles an
+Why (measured, benchmarks/README.md and docs/performance.md): on CPU, XLA compiles an
 elementwise optimizer into one full-array loop per output (Adam: $m$, $v$, then $\theta$; about 40
 bytes move per parameter instead of the 28 that one pass needs), and a tree of many small leaves
 costs a loop, a kernel launch and compile time per leaf. Here
@@ -15,13 +15,13 @@ costs a loop, a kernel launch and compile time per leaf. Here
   saved traffic (Adam on 16M: 43.7 ms chunked vs 20.9 ms whole), so it is opt-in.
 
 The wrapped transform must be *elementwise* (each coordinate's update depends only on that
-coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of SPEC.md
+coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of docs/spec/index.md
 §1–§13 except the second-order ones. Wrapping a transform that reduces over the params (global-norm
 clipping, line searches, L-BFGS) would reduce over one chunk only: chain those *outside* ``fuse``.
 Masks (``adamw(mask=...)``, ``optax.masked``) inside ``fuse`` see the flat dict ``{dtype: buffer}``,
 not the params tree: apply them outside ``fuse``.
 
-Lecture: none (engineering; issue 12). References: torch's fused/foreach multi-tensor optimizers
+Lecture: none (engineering; docs/performance.md). References: torch's fused/foreach multi-tensor optimizers
 (``torch.optim.Adam(fused=True)``); ``optax.flatten``, which re-concatenates the leaves every step.
 """
 
@@ -160,7 +160,7 @@ def fuse(
     The flat buffers are a single-device layout: for params sharded over a mesh use ``tx`` itself
     (which keeps each leaf's sharding; tests/test_sharding.py).
 
-    Lecture: none (the optimizers' maths is ``tx``'s). Issue 12; shared/PERF_NOTES.md.
+    Lecture: none (the optimizers' maths is ``tx``'s). docs/performance.md.
 
     Args:
         tx: an elementwise gradient transformation (any alias of this library except the
@@ -225,7 +225,7 @@ def fused_step(
     (:func:`ravel_by_dtype`) so that no concatenation happens per step, and jit it with
     ``donate_argnums=(0, 2)`` so the buffers are updated in place.
 
-    Lecture: none; issue 12.
+    Lecture: none; docs/performance.md.
 
     Args:
         tx: an elementwise gradient transformation (see :func:`fuse`).

@@ -1,4 +1,5 @@
-"""Plain gradient descent ([000] "Gradient Descent", [001] §7.1, [002], [003]); SPEC.md §1–2."""
+"""Plain gradient descent ([000] "Gradient Descent", [001] §7.1, [002], [003]); docs/spec/gradient-descent.md,
+docs/spec/sgd.md."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from jaxopt_lectures._validate import check_learning_rate
 def scale_by_sgd() -> optax.GradientTransformationExtraArgs:
     r"""The gradient-descent direction: the gradient itself, $d_t = g_t$ (the identity transform).
 
-    Exported so that every alias has its ``scale_by_`` twin (SPEC.md §0.3, §1). Lecture and paper:
+    Exported so that every alias has its ``scale_by_`` twin (docs/spec/conventions.md#conventions,
+    docs/spec/gradient-descent.md). Lecture and paper:
     those of :func:`sgd` ([000] "Gradient Descent", [001] §7.1; Cauchy 1847).
 
     Example:
@@ -27,7 +29,7 @@ def sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationEx
     r"""Gradient descent: $\Delta_t = -\eta_t\, g_t$.
 
     The same transform serves batch GD, online SGD and minibatch SGD: the difference is how the
-    gradient $g_t$ is estimated (all $N$ examples, one, or the mean over $B$; SPEC.md §2).
+    gradient $g_t$ is estimated (all $N$ examples, one, or the mean over $B$; docs/spec/sgd.md).
     With a fixed rate $\eta \le 1/L$ on a convex $L$-smooth objective,
     $R(w_t) - R(w^*) \le \|w_0 - w^*\|^2 / (2\eta t)$ ([001] Theorem 7.1).
 

@@ -1,4 +1,5 @@
-"""Losses of the lectures, L1/L2 penalties and the numeric gradient check; SPEC.md §19–20.
+"""Losses of the lectures, L1/L2 penalties and the numeric gradient check; docs/spec/regularization.md,
+docs/spec/losses.md.
 
 Every loss averages over the leading (batch) axes and returns a scalar. The penalty functions
 follow the seeds ([002] $R(W) = \\sum W^2$, no ½); the regularization *transforms* in
@@ -42,7 +43,7 @@ def mse(pred: jax.Array, target: jax.Array) -> jax.Array:
     It is the Gaussian negative log-likelihood up to constants and a factor $1/(2\sigma^2)$.
 
     Lecture:
-        [000] "Loss" and MLE slides; SPEC.md §20.
+        [000] "Loss" and MLE slides; docs/spec/losses.md.
 
     Raises:
         ValueError: ``pred`` and ``target`` shapes differ (no silent broadcasting of (N,) against (N, 1)).
@@ -71,7 +72,7 @@ def softmax_cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
 
     Lecture:
         [002] "Softmax classifier" (scores cat/car/frog give 2.0404, 0.0791, 6.1565); [000] MLE.
-        SPEC.md §20. Same as ``optax.losses.softmax_cross_entropy_with_integer_labels(...).mean()``.
+        docs/spec/losses.md. Same as ``optax.losses.softmax_cross_entropy_with_integer_labels(...).mean()``.
 
     Raises:
         ValueError: label shape matches neither ``logits.shape[:-1]`` (int) nor ``logits.shape`` (float).
@@ -98,12 +99,12 @@ def softmax_cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
 def multiclass_hinge(scores: jax.Array, labels: jax.Array, margin: float = 1.0) -> jax.Array:
     r"""Multiclass SVM loss $L_i = \sum_{j \ne y_i} \max(0,\ s_j - s_{y_i} + \Delta)$ (Weston–Watkins), averaged.
 
-    Integer ``labels`` of shape ``scores.shape[:-1]`` (SPEC.md §26.6). Not the Crammer–Singer max
+    Integer ``labels`` of shape ``scores.shape[:-1]`` (docs/spec/decisions.md#decision-6). Not the Crammer–Singer max
     form of ``optax.losses.multiclass_hinge_loss``.
 
     Lecture:
         [002] "Multiclass SVM loss" with $\Delta = 1$: the cat/car/frog scores give 2.9, 0, 12.9
-        (mean 5.2667); the car example stays 0 when the scores are doubled. SPEC.md §20.
+        (mean 5.2667); the car example stays 0 when the scores are doubled. docs/spec/losses.md.
 
     Raises:
         ValueError: label shape is not ``scores.shape[:-1]``, or ``margin`` is a negative number.
@@ -135,7 +136,7 @@ def logistic(logits: jax.Array, labels: jax.Array, *, signed: bool = False) -> j
 
     Lecture:
         [000] MLE for Bernoulli outputs; [001] logistic regression (GD theorem experiment).
-        SPEC.md §20. Same as ``optax.losses.sigmoid_binary_cross_entropy(logits, labels).mean()``.
+        docs/spec/losses.md. Same as ``optax.losses.sigmoid_binary_cross_entropy(logits, labels).mean()``.
 
     Raises:
         ValueError: ``logits`` and ``labels`` shapes differ.
@@ -161,7 +162,7 @@ def l1_penalty(params: Any) -> jax.Array:
     r"""$R(\theta) = \sum |\theta|$ over every leaf of the params tree.
 
     Lecture:
-        [002] "L1 regularization"; SPEC.md §19. Its proximal step is :func:`jaxopt_lectures.proximal`.
+        [002] "L1 regularization"; docs/spec/regularization.md. Its proximal step is :func:`jaxopt_lectures.proximal`.
 
     References:
         Tibshirani, Regression shrinkage and selection via the lasso, JRSS B 1996.
@@ -183,7 +184,7 @@ def l2_penalty(params: Any) -> jax.Array:
     $w_1 = (1, 0, 0, 0)$ gives 1, $w_2 = (\tfrac14, \tfrac14, \tfrac14, \tfrac14)$ gives 0.25.
 
     Lecture:
-        [000] regularization, [001] objective, [002] "L2 regularization"; SPEC.md §19.
+        [000] regularization, [001] objective, [002] "L2 regularization"; docs/spec/regularization.md.
 
     References:
         Krogh & Hertz, A simple weight decay can improve generalization, NIPS 1991.
@@ -230,7 +231,7 @@ def check_grad(fun: Callable[[Any], jax.Array], x: Any, eps: float = 1e-5, *, me
 
     Lecture:
         [002] "Numeric Gradient" / "In practice: always use analytic gradient, but check
-        implementation with numerical gradient"; SPEC.md §20.
+        implementation with numerical gradient"; docs/spec/losses.md.
 
     Args:
         fun: scalar function of a pytree of arrays.

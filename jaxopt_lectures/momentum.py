@@ -1,4 +1,4 @@
-"""Momentum and Nesterov momentum in the lectures' three forms; SPEC.md §3–4.
+"""Momentum and Nesterov momentum in the lectures' three forms; docs/spec/momentum.md, docs/spec/nesterov.md.
 
 [002] (first form, ρ) and [003] (μ) accumulate the raw gradient ("trace"), [000]'s algorithm and
 [002]'s "alternative equivalent formulation" accumulate the rate-scaled step ("velocity"), and
@@ -40,7 +40,7 @@ def scale_by_momentum(
     $w g_t + \beta m_t$ with $w = 1$ (trace) or $w = 1-\beta$ (ema). State: ``m`` = zeros.
 
     The full method with its maths and lectures is :func:`momentum` ([002] "SGD + Momentum",
-    [003] "Fix #1", [001] §7.2; Polyak 1964, Sutskever et al. 2013). SPEC.md §3–4.
+    [003] "Fix #1", [001] §7.2; Polyak 1964, Sutskever et al. 2013). docs/spec/momentum.md, docs/spec/nesterov.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -97,7 +97,7 @@ def momentum(
 
     Lecture:
         [000] "SGD With Momentum", "SGD With Nesterov Momentum"; [001] §7.2; [002] "SGD + Momentum",
-        "Nesterov Momentum"; [003] "Fix #1". SPEC.md §3–4.
+        "Nesterov Momentum"; [003] "Fix #1". docs/spec/momentum.md, docs/spec/nesterov.md.
 
     Args:
         learning_rate: $\eta \ge 0$, float, jax scalar or schedule.
@@ -124,7 +124,7 @@ def momentum(
     """
     check_learning_rate(learning_rate)
     _check_momentum_args(beta, form)
-    if form == "velocity":  # v accumulates the rate-scaled step -η_t g_t (SPEC.md §3)
+    if form == "velocity":  # v accumulates the rate-scaled step -η_t g_t (docs/spec/momentum.md)
         return optax.chain(
             optax.scale_by_learning_rate(learning_rate),
             scale_by_momentum(beta, nesterov=nesterov, form="trace"),
@@ -138,7 +138,7 @@ def momentum(
 def scale_by_nesterov(beta: float = 0.9, *, form: str = "trace") -> optax.GradientTransformationExtraArgs:
     r"""``scale_by_momentum(beta, nesterov=True, form=form)``: direction $g_t + \beta m_t$ (trace form).
 
-    See :func:`nesterov` ([002] "Nesterov Momentum"; Nesterov 1983, Sutskever et al. 2013). SPEC.md §4.
+    See :func:`nesterov` ([002] "Nesterov Momentum"; Nesterov 1983, Sutskever et al. 2013). docs/spec/nesterov.md.
 
     Example:
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
@@ -164,7 +164,7 @@ def nesterov(
 
     Lecture:
         [000] "SGD With Nesterov Momentum"; [002] "Nesterov Momentum" (change of variables).
-        SPEC.md §4. Same as ``optax.sgd(lr, momentum=beta, nesterov=True)`` for ``form="trace"``.
+        docs/spec/nesterov.md. Same as ``optax.sgd(lr, momentum=beta, nesterov=True)`` for ``form="trace"``.
 
     Args:
         learning_rate: $\eta \ge 0$, float, jax scalar or schedule.
@@ -193,7 +193,7 @@ def nesterov_iterate(params: optax.Params, state: tuple, beta: float = 0.9) -> o
 
     ``state`` is the state of ``nesterov(learning_rate, beta, form="velocity")`` after the
     updates that produced ``params`` (the velocity form's state holds $v_t$ itself; for the
-    trace form with a constant rate, $v_t = -\eta m_t$). SPEC.md §4.
+    trace form with a constant rate, $v_t = -\eta m_t$). docs/spec/nesterov.md.
 
     Lecture: [000] "SGD With Nesterov Momentum" (look-ahead algorithm) and [002] "Nesterov
     Momentum" (change of variables $\tilde x_t = x_t + \beta v_t$). Reference: Sutskever, Martens,

@@ -1,7 +1,7 @@
-"""Test problems of the lectures: classic 2-D surfaces and quadratics; SPEC.md §21.
+"""Test problems of the lectures: classic 2-D surfaces and quadratics; docs/spec/problems.md.
 
 Each problem is a callable frozen object: ``f(x)`` takes a point of shape ``(2,)`` (or ``(n,)``
-where stated) and returns a scalar; ``f.minimizers`` holds the global minimizers (SPEC.md §26.5),
+where stated) and returns a scalar; ``f.minimizers`` holds the global minimizers (docs/spec/decisions.md#decision-5),
 ``f.min_value`` the minimum, ``f.x0`` the recommended start, ``f.bounds`` the plotting box;
 ``f.local_minima`` and ``f.critical_points`` (saddles, maxima) where the surface has them.
 Evaluate a batch of points (a contour grid) with ``jax.vmap(f)``. The functions compute in the
@@ -9,7 +9,7 @@ dtype of ``x`` (float64 under ``jax.enable_x64``); the stored points are float32
 about 1e-7 relative (the published 8-digit values, checked against scipy BFGS with gtol 1e-12).
 
 Lecture: [002] saddle and poor conditioning, [003] optimizer comparisons and the closed-form GD
-update on quadratics; SPEC.md §21. Reference: Jamil & Yang, A literature survey of benchmark
+update on quadratics; docs/spec/problems.md. Reference: Jamil & Yang, A literature survey of benchmark
 functions for global optimization problems, 2013 (definitions and minima).
 
 Example:
@@ -75,7 +75,7 @@ def make_rosenbrock(a: float = 1.0, b: float = 100.0, dim: int = 2) -> Problem:
     has eigenvalues 0.3994 and 1001.6 ($\kappa \approx 2508$).
 
     Lecture:
-        [002] "poor conditioning", [003] comparisons of optimizers; SPEC.md §21.
+        [002] "poor conditioning", [003] comparisons of optimizers; docs/spec/problems.md.
 
     References:
         Rosenbrock, An automatic method for finding the greatest or least value of a function,
@@ -113,7 +113,7 @@ beale = Problem("beale", _beale, _points((3.0, 0.5)), 0.0, jnp.array([1.0, 1.5])
 r"""Beale: $(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2$, minimum 0 at $(3, 0.5)$.
 
 $f \equiv 14.203125$ on the whole line $x = 0$ (never start there); $(0, 1)$ is a critical point.
-Start $(1, 1.5)$; Hessian eigenvalues at the minimum 0.30 and 49.0. SPEC.md §21.
+Start $(1, 1.5)$; Hessian eigenvalues at the minimum 0.30 and 49.0. docs/spec/problems.md.
 """
 
 
@@ -125,7 +125,7 @@ booth = Problem("booth", _booth, _points((1.0, 3.0)), 0.0, jnp.array([-5.0, 5.0]
 r"""Booth: $(x + 2y - 7)^2 + (2x + y - 5)^2$, minimum 0 at $(1, 3)$; a quadratic.
 
 Hessian $[[10, 8], [8, 10]]$ with eigenvalues 2 and 18: $L = 18$, $\kappa = 9$ (the GD-bound
-experiment of [001] Theorem 7.1). Start $(-5, 5)$. SPEC.md §1, §21.
+experiment of [001] Theorem 7.1). Start $(-5, 5)$. docs/spec/gradient-descent.md, docs/spec/problems.md.
 """
 
 
@@ -141,7 +141,7 @@ himmelblau = Problem(
 r"""Himmelblau: $(x^2 + y - 11)^2 + (x + y^2 - 7)^2$, four global minima (all 0).
 
 Local maximum at $(-0.2708, -0.9230)$ ($f = 181.6165$) in ``critical_points``; start $(0, 0)$
-(sgd, momentum and Adam end at $(3, 2)$); the basins experiment. SPEC.md §21.
+(sgd, momentum and Adam end at $(3, 2)$); the basins experiment. docs/spec/problems.md.
 """
 
 
@@ -151,7 +151,7 @@ def _matyas(x: jax.Array) -> jax.Array:
 
 matyas = Problem("matyas", _matyas, _points((0.0, 0.0)), 0.0, jnp.array([8.0, -6.0]), _box(-10.0, 10.0))
 r"""Matyas: $0.26(x^2 + y^2) - 0.48xy$, minimum 0 at the origin; a quadratic with Hessian
-eigenvalues 0.04 and 1.0 ($\kappa = 25$, slow along $x = y$). Start $(8, -6)$. SPEC.md §21."""
+eigenvalues 0.04 and 1.0 ($\kappa = 25$, slow along $x = y$). Start $(8, -6)$. docs/spec/problems.md."""
 
 
 def _three_hump_camel(x: jax.Array) -> jax.Array:
@@ -167,7 +167,8 @@ r"""Three-hump camel: $2x^2 - 1.05x^4 + x^6/6 + xy + y^2$, global minimum 0 at t
 
 Local minima $\pm(1.7476, -0.8738)$ ($f = 0.29864$) in ``local_minima``, saddles
 $\pm(1.0705, -0.5353)$ ($f = 0.87736$) in ``critical_points``. From the start $(-1.5, 1.5)$ sgd,
-momentum, Adam and RMSProp end in the local minimum $(-1.7476, 0.8738)$. SPEC.md §21, §26.5.
+momentum, Adam and RMSProp end in the local minimum $(-1.7476, 0.8738)$. docs/spec/problems.md,
+docs/spec/decisions.md#decision-5.
 """
 
 
@@ -179,7 +180,7 @@ saddle = Problem("saddle", _saddle, (), -math.inf, jnp.array([1.0, 1e-3]), _box(
                  critical_points=_points((0.0, 0.0)))
 r"""The saddle $x^2 - y^2$ of [002]: unbounded below (no minimizer), critical point $(0, 0)$ with
 Hessian $\mathrm{diag}(2, -2)$. From $(1, 10^{-3})$ first-order methods escape along $y$; started
-exactly on $y = 0$ they converge to the saddle. SPEC.md §1.5, §21."""
+exactly on $y = 0$ they converge to the saddle. docs/spec/gradient-descent.md#theory-5, docs/spec/problems.md."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,7 +269,7 @@ def quadratic(A: jax.Array | np.ndarray, b: jax.Array | np.ndarray | None = None
 
     Lecture:
         [003] "Closed-form GD update" ($\tfrac12\theta^\top X^\top X\theta$, $b = 0$);
-        [002] condition number; SPEC.md §1.2, §21.
+        [002] condition number; docs/spec/gradient-descent.md#theory-2, docs/spec/problems.md.
 
     Args:
         A: symmetric (n, n) matrix (concrete; the eigen-decomposition is done in float64 NumPy).
@@ -325,7 +326,7 @@ def ill_conditioned(kappa: float = 100.0, dim: int = 2, rotate: bool = True, see
     along the flat one.
 
     Lecture:
-        [002] "poor conditioning" and condition number; SPEC.md §21, §24 E1.
+        [002] "poor conditioning" and condition number; docs/spec/problems.md, docs/spec/experiments.md E1.
 
     Raises:
         ValueError: ``kappa < 1``, ``dim < 1``, or ``angle_deg`` with ``dim != 2``.

@@ -1,4 +1,5 @@
-"""Regularization as gradient transformations: coupled L2, decoupled weight decay, proximal L1/elastic net; SPEC.md §9, §19.
+"""Regularization as gradient transformations: coupled L2, decoupled weight decay, proximal L1/elastic net;
+docs/spec/adamw.md, docs/spec/regularization.md.
 
 Seed conventions differ by a factor 2 ([002] writes λΣW², optax/torch "weight decay" is the
 gradient of (λ/2)‖θ‖²). The penalty *functions* in :mod:`jaxopt_lectures.losses` follow the
@@ -25,7 +26,7 @@ def _decay(weight: optax.ScalarOrSchedule, mask: Mask) -> optax.GradientTransfor
     """``optax.add_decayed_weights(weight, mask)`` with the updates kept in the gradients' dtype.
 
     optax adds ``weight * params`` in the params' dtype, which promotes bfloat16 gradients of
-    float32 params to float32; the library's updates keep the incoming dtype (API.md conventions).
+    float32 params to float32; the library's updates keep the incoming dtype (docs/spec/api.md).
     """
     tx = optax.add_decayed_weights(weight, mask)
 
@@ -48,7 +49,7 @@ def add_l2(weight: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.Gradie
 
     Lecture:
         [000] regularization slide; [002] "λR(W)" with $R = \sum W^2$ (i.e. ``add_l2(2λ)``).
-        SPEC.md §9, §19.
+        docs/spec/adamw.md, docs/spec/regularization.md.
 
     Args:
         weight: $\lambda \ge 0$ (float or schedule).
@@ -80,7 +81,7 @@ def decoupled_weight_decay(rate: optax.ScalarOrSchedule, *, mask: Mask = None) -
     ``rate`` may be a schedule (e.g. ``lambda t: η(t)·λ``).
 
     Lecture:
-        [000] regularization; Loshchilov & Hutter 2019 (AdamW). SPEC.md §9, §19.
+        [000] regularization; Loshchilov & Hutter 2019 (AdamW). docs/spec/adamw.md, docs/spec/regularization.md.
 
     Args:
         rate: $r \ge 0$, the fraction of $\theta$ removed per step (float or schedule).
@@ -126,7 +127,7 @@ def proximal(learning_rate: optax.ScalarOrSchedule, *, l1: float | jax.Array = 0
     $\lambda\sum(\beta W^2 + |W|)$ is ``l1=λ, l2=2λβ``.
 
     Lecture:
-        [002] "Regularization" (L1, elastic net; L1 prefers sparse weights); SPEC.md §19.
+        [002] "Regularization" (L1, elastic net; L1 prefers sparse weights); docs/spec/regularization.md.
         Same iterates as ``jaxopt.ProximalGradient(fun, prox=jaxopt.prox.prox_elastic_net,
         stepsize=η, acceleration=False)`` with ``hyperparams_prox=(l1, l2 / l1)``.
 

@@ -3,17 +3,19 @@
 These methods keep a learning rate (or a step size, or the last step) *per weight* in the
 optimizer state, so the rate lives inside the transform: each ``scale_by_<name>(learning_rate, ...)``
 returns the gradient-signed direction with the rate already applied, and the alias appends
-``optax.scale(-1)`` (SPEC.md §0.3). Where the rate is state (the delta rules' η_0, Rprop's Δ_0) a
-``learning_rate`` given as a schedule is read once, at count 0, to build the initial state
-(SPEC.md §10); Quickprop's ε is not state and follows a schedule step by step. No library ships them correctly: optax has no delta
-rules or Quickprop, and ``optax.rprop`` returns the previous call's step (SPEC.md §13, §25.1).
+``optax.scale(-1)`` (docs/spec/conventions.md#conventions). Where the rate is state (the delta rules'
+η_0, Rprop's Δ_0) a ``learning_rate`` given as a schedule is read once, at count 0, to build the initial state
+(docs/spec/delta-delta.md); Quickprop's ε is not state and follows a schedule step by step. No library ships them
+correctly: optax has no delta
+rules or Quickprop, and ``optax.rprop`` returns the previous call's step (docs/spec/rprop.md,
+docs/spec/pitfalls.md#pitfall-1).
 
 Sign tests use ``sign(a) * sign(b)``, never ``a * b`` (the product of two tiny float32 gradients
 underflows to 0 and silently changes the branch), and every division is computed with a safe
 denominator in the lanes where its result is not selected, so no NaN appears even there (NaN in a
 masked lane poisons ``jax.grad`` through the optimizer).
 
-Speed (issue 12, benchmarks/README.md): XLA on CPU compiles each output (update, each state field)
+Speed (benchmarks/README.md): XLA on CPU compiles each output (update, each state field)
 into its own loop over the weights, and a jitted step with donated state writes each new state field
 in place over the old one. The per-weight maths is arranged so that this needs no temporary
 buffer: a state field is computed once and the update reads it (``_saturate`` uses selects),
@@ -68,12 +70,12 @@ def _check_initial_rate(learning_rate: Any) -> None:
 
 
 def _descend(direction: optax.GradientTransformationExtraArgs) -> optax.GradientTransformationExtraArgs:
-    """The alias: the rate-carrying direction, negated (SPEC.md §0.3)."""
+    """The alias: the rate-carrying direction, negated (docs/spec/conventions.md#conventions)."""
     return optax.chain(direction, optax.scale(-1.0))
 
 
 # --------------------------------------------------------------------------------------------
-# Delta-delta (SPEC.md §10)
+# Delta-delta (docs/spec/delta-delta.md)
 
 
 class ScaleByDeltaDeltaState(NamedTuple):
@@ -130,7 +132,7 @@ def delta_delta(
     gradient step $-\eta_0 g$. The slide states the recursion only; because $g_i(t) g_i(t-1)$ can be
     large and negative, the literal rule (``min_learning_rate=None``) lets a rate become negative, so
     the step ascends — against the same lecture's requirement of non-negative rates. The default
-    clips rates at ``min_learning_rate=0.0`` after each update (SPEC.md §26.4). The rule is
+    clips rates at ``min_learning_rate=0.0`` after each update (docs/spec/decisions.md#decision-4). The rule is
     scale-sensitive (on $\frac12(x^2 + 100y^2)$ with $\eta_0 = 10^{-3}$ it diverges for
     $\gamma \ge 10^{-5}$). Rates and updates saturate at the largest finite float instead of
     overflowing to inf.
@@ -140,7 +142,7 @@ def delta_delta(
     ``optax.apply_if_finite`` to skip such steps.
 
     Lecture:
-        [001] §7.4 "Delta-delta rule". SPEC.md §10 (no library implements it; the reference is a
+        [001] §7.4 "Delta-delta rule". docs/spec/delta-delta.md (no library implements it; the reference is a
         float64 NumPy loop of the two equations).
 
     Args:
@@ -169,7 +171,7 @@ def delta_delta(
 
 
 # --------------------------------------------------------------------------------------------
-# Delta-bar-delta (SPEC.md §11)
+# Delta-bar-delta (docs/spec/delta-bar-delta.md)
 
 
 class ScaleByDeltaBarDeltaState(NamedTuple):
@@ -241,7 +243,8 @@ def delta_bar_delta(
     weight are $-\eta_i g_i$ with the frozen rate. Wrap in ``optax.apply_if_finite`` to skip such steps.
 
     Lecture:
-        [001] §7.4 "Delta-bar-delta rule". SPEC.md §11, §26.4 (reference: float64 NumPy loop of
+        [001] §7.4 "Delta-bar-delta rule". docs/spec/delta-bar-delta.md, docs/spec/decisions.md#decision-4
+        (reference: float64 NumPy loop of
         both options).
 
     Args:
@@ -271,13 +274,13 @@ def delta_bar_delta(
 
 
 # --------------------------------------------------------------------------------------------
-# Quickprop (SPEC.md §12)
+# Quickprop (docs/spec/quickprop.md)
 
 
 class ScaleByQuickpropState(NamedTuple):
     count: jax.Array  # int32 scalar: updates done so far
     prev_grad: optax.Updates  # p = g_i(t−1); zeros at first
-    prev_step: optax.Updates  # d = the previous step Δw_i(t−1) (descent sign); zeros at first
+    prev_move: optax.Updates  # d = the previous move Δw_i(t−1) (descent sign); zeros at first
 
 
 def scale_by_quickprop(
@@ -289,7 +292,7 @@ def scale_by_quickprop(
         >>> import jax.numpy as jnp, jaxopt_lectures as jol
         >>> tx = jol.scale_by_quickprop(0.5)
         >>> u, state = tx.update(jnp.array([2.0]), tx.init(jnp.zeros(1)))
-        >>> print(u, state.prev_step)  # first step: ε·g, stored as the move Δw = −ε·g
+        >>> print(u, state.prev_move)  # first step: ε·g, stored as the move Δw = −ε·g
         [1.] [-1.]
     """
     check_learning_rate(learning_rate)
@@ -317,13 +320,13 @@ def scale_by_quickprop(
             r = jnp.where(secant, s / den, 0)
             if safeguard:  # Fahlman: linear term while the slope points the way we moved
                 linear = jnp.where(sigma * s < 0, -eps * s, 0)
-                step = linear + jnp.where(cap, max_growth * d, r * d)
+                move = linear + jnp.where(cap, max_growth * d, r * d)
             else:  # the slide's bare secant; p = s (no curvature information) gives 0
-                step = r * d
-            step = _saturate(jnp.where(moved, step, -eps * s))
-            return (-step).astype(g.dtype), _after(step, s), step.astype(d.dtype)
+                move = r * d
+            move = _saturate(jnp.where(moved, move, -eps * s))
+            return (-move).astype(g.dtype), _after(move, s), move.astype(d.dtype)
 
-        u, p, d = tree_map_unzip(per_weight, updates, state.prev_grad, state.prev_step)
+        u, p, d = tree_map_unzip(per_weight, updates, state.prev_grad, state.prev_move)
         return u, ScaleByQuickpropState(optax.safe_increment(state.count), p, d)
 
     return optax.GradientTransformationExtraArgs(init, update)
@@ -364,7 +367,8 @@ def quickprop(
     weight with $-\varepsilon s$.
 
     Lecture:
-        [001] §7.5 "Quickprop" (the secant formula and its derivation). SPEC.md §12, §26.7
+        [001] §7.5 "Quickprop" (the secant formula and its derivation). docs/spec/quickprop.md,
+        docs/spec/decisions.md#decision-7
         (reference: float64 NumPy loop of both settings).
 
     Args:
@@ -394,7 +398,7 @@ def quickprop(
 
 
 # --------------------------------------------------------------------------------------------
-# Rprop (SPEC.md §13)
+# Rprop (docs/spec/rprop.md)
 
 
 class ScaleByRpropState(NamedTuple):
@@ -496,8 +500,8 @@ def rprop(
 
     Lecture:
         [001] §7.5 "Rprop" gives the step-size rule and $-\eta \operatorname{sign}(g)$: ``"rprop-"``.
-        SPEC.md §13. ``torch.optim.Rprop`` is ``"irprop-"``; ``optax.rprop`` returns the previous
-        call's iRprop− step (its first update is zero; SPEC.md §25.1).
+        docs/spec/rprop.md. ``torch.optim.Rprop`` is ``"irprop-"``; ``optax.rprop`` returns the previous
+        call's iRprop− step (its first update is zero; docs/spec/pitfalls.md#pitfall-1).
 
     Args:
         learning_rate: initial step $\Delta_0$ in [min_step, max_step]; a schedule is read at count 0.

@@ -1,4 +1,4 @@
-"""Drivers: the jitted ``lax.scan`` loops the experiments use; SPEC.md §2, §22.
+"""Drivers: the jitted ``lax.scan`` loops the experiments use; docs/spec/sgd.md, docs/spec/driver.md.
 
 :func:`minimize` runs an optimizer on a deterministic objective (full-batch GD, the 2-D test
 surfaces) and records the trajectory; :func:`fit` runs minibatch SGD epochs over in-memory arrays.
@@ -49,7 +49,7 @@ def minimize(
     ``optimizer.update(grad, state, params, value=value, grad=grad, value_fn=fun)``, so line
     searches, iRprop+ and plateau schedules work unchanged. Optimizer hyperparameters may be traced:
     ``jax.vmap(lambda lr: minimize(f, x0, jol.sgd(lr), n))(rates)`` is a learning-rate sweep and
-    equals a Python loop over the rates (SPEC.md §22, experiment E9).
+    equals a Python loop over the rates (docs/spec/driver.md, experiment E9).
 
     Lecture: the full-batch gradient-descent loops of [000] "Gradient Descent", [001] §7.1 and
     [003] "Comparison" (trajectories on 2-D surfaces); [002] "choosing among learning rates" (E9).
@@ -146,7 +146,7 @@ def fit(
 
     Lecture:
         [000] "Gradient Descent Variants"; [001] §7.3 (SGD, epochs, learning curves); [002] "SGD"
-        (batch sizes 32/64/128/256); SPEC.md §2, §24 E8.
+        (batch sizes 32/64/128/256); docs/spec/sgd.md, docs/spec/experiments.md E8.
 
     Args:
         loss_fn: ``(params, batch) -> scalar`` mean loss of the batch.

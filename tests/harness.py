@@ -1,6 +1,7 @@
 """Shared fixtures of the test suite: the random pytree, gradient streams and the update runner.
 
-The reference-check protocol (SPEC.md §0.4): a fixed stream of random gradient vectors is fed to
+The reference-check protocol (docs/spec/conventions.md#reference-check-protocol): a fixed stream of random gradient
+vectors is fed to
 the float32 implementation on a pytree with leaves of different shapes and to the reference
 (float64 NumPy loop, or an optax/torch configuration) on the flat vector; the updates are
 compared step by step.
@@ -95,11 +96,11 @@ def run_updates(
     return np.asarray(scan(jnp.asarray(grads, dtype), jnp.asarray(values, dtype), p0=jnp.asarray(params0, dtype)), np.float64)
 
 
-def via_optax(factory: Callable[..., optax.GradientTransformation]) -> Callable[..., np.ndarray]:
+def via_optax(factory: Callable[..., optax.GradientTransformation], dtype: Any = jnp.float32) -> Callable[..., np.ndarray]:
     """A reference that runs an optax configuration (built from the row's kwargs) on the flat vector."""
 
     def reference(grads, values, params0, **kwargs):
-        return run_updates(factory(**kwargs), grads, values, params0, as_tree=False)
+        return run_updates(factory(**kwargs), grads, values, params0, as_tree=False, dtype=dtype)
 
     reference.__name__ = f"optax:{getattr(factory, '__name__', 'config')}"
     return reference

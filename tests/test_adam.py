@@ -1,4 +1,5 @@
-"""Facts about Adam, "almost Adam", AMSGrad/Nadam and AdamW that the lectures and SPEC.md §8–9 state.
+"""Facts about Adam, "almost Adam", AMSGrad/Nadam and AdamW that the lectures and docs/spec/adam.md,
+docs/spec/adamw.md state.
 
 Registry rows (tests/registry/adaptive.py) compare every variant with optax or a NumPy loop;
 here: torch.optim float64 references, the seed mappings, first-step facts and traced hyperparameters.
@@ -17,7 +18,7 @@ from tests import harness
 from tests.reference import adaptive as ref
 
 STREAM = harness.gradient_stream(steps=100, seed=4)
-ADAM_TOL = 3e-5  # SPEC.md §0.4
+ADAM_TOL = 3e-5  # docs/spec/conventions.md#reference-check-protocol
 
 
 def _updates(tx, dtype=jnp.float32):
@@ -60,7 +61,7 @@ def test_eps_root_is_added_to_the_corrected_second_moment():
     np.testing.assert_allclose(u, [-(2**-0.5)], rtol=ADAM_TOL)  # added to the uncorrected v: −1/√1001
 
 
-SEED_LOOPS = {  # SPEC.md §8 seed mapping: (seed, ε, ε inside the root, bias-corrected) -> our kwargs
+SEED_LOOPS = {  # docs/spec/adam.md seed mapping: (seed, ε, ε inside the root, bias-corrected) -> our kwargs
     "000": ((1e-8, True, True), {"eps": 0.0, "eps_root": 1e-8}),
     "001": ((1e-7, False, False), {"eps": 1e-7, "bias_correction": False}),
     "002-almost": ((1e-7, False, False), {"eps": 1e-7, "bias_correction": False}),
@@ -77,7 +78,7 @@ def test_each_seed_adam_is_one_configuration(seed):
 
 
 def test_almost_adam_is_optax_adam_under_a_rescaled_rate_when_eps_is_zero():
-    """SPEC.md §8: almost-Adam(η) = optax.adam(η(1−β₁ᵗ)/√(1−β₂ᵗ), eps=0); not for ε > 0."""
+    """docs/spec/adam.md: almost-Adam(η) = optax.adam(η(1−β₁ᵗ)/√(1−β₂ᵗ), eps=0); not for ε > 0."""
     eta, b1, b2 = 1e-3, 0.9, 0.999
     rescaled = lambda c: eta * (1 - b1 ** (c + 1)) / jnp.sqrt(1 - b2 ** (c + 1))
     almost = _updates(jol.adam(eta, eps=0.0, bias_correction=False))

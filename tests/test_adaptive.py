@@ -1,4 +1,5 @@
-"""Facts about AdaGrad, RMSProp and AdaDelta that the lectures and SPEC.md §5–7 state.
+"""Facts about AdaGrad, RMSProp and AdaDelta that the lectures and docs/spec/adagrad.md, docs/spec/rmsprop.md,
+docs/spec/adadelta.md state.
 
 Registry rows (tests/registry/adaptive.py) compare every variant with optax or a NumPy loop;
 here: the torch.optim float64 references, the optax-default comparisons, and the lecture facts.
@@ -42,7 +43,7 @@ def _torch_check(ours_tx, optimizer, **options):
     _assert_matches(ours, torch, rtol=1e-11)
 
 
-# ------------------------------------------------------------------ AdaGrad (SPEC.md §5)
+# ------------------------------------------------------------------ AdaGrad (docs/spec/adagrad.md)
 
 
 def test_adagrad_with_optax_settings_equals_optax_adagrad():
@@ -52,7 +53,7 @@ def test_adagrad_with_optax_settings_equals_optax_adagrad():
 
 def test_adagrad_defaults_deliberately_differ_from_optax_defaults():
     ours, theirs = _updates(jol.adagrad(0.05)), _updates(optax.adagrad(0.05))
-    assert np.abs(ours - theirs).max() > 0.3 * np.abs(theirs).max()  # SPEC.md §5 measured 0.69
+    assert np.abs(ours - theirs).max() > 0.3 * np.abs(theirs).max()  # docs/spec/adagrad.md measured 0.69
 
 
 @pytest.mark.parametrize("initial_accumulator", [0.0, 0.3])
@@ -89,7 +90,7 @@ def test_adagrad_direction_is_zero_where_every_gradient_was_zero(eps, eps_in_sqr
     assert np.all(np.isfinite(grad))  # no NaN from the masked-out lane either
 
 
-# ------------------------------------------------------------------ RMSProp (SPEC.md §6)
+# ------------------------------------------------------------------ RMSProp (docs/spec/rmsprop.md)
 
 
 @pytest.mark.parametrize("schedule", [False, True], ids=["constant", "cosine"])
@@ -110,7 +111,7 @@ def test_rmsprop_eps_outside_matches_torch_rmsprop_in_float64(centered, momentum
 
 
 def test_rmsprop_momentum_is_the_velocity_form_so_it_differs_from_torch_under_a_schedule():
-    """optax/ours: b ← βb − η_t d; torch: b ← βb + d, Δ = −η_t b (SPEC.md §6 measured 430%)."""
+    """optax/ours: b ← βb − η_t d; torch: b ← βb + d, Δ = −η_t b (docs/spec/rmsprop.md measured 430%)."""
     schedule = lambda c: 0.01 * 0.95**c
     grads = STREAM[0]
     d = np.asarray(_updates(jol.rmsprop(1.0, decay=0.85, eps=1e-6))) * -1.0  # the direction, rate 1
@@ -139,7 +140,7 @@ def test_rmsprop_of_003_weights_the_new_square_by_gamma_so_decay_is_one_minus_ga
     _assert_matches(ours, np.array(expected), rtol=1e-5)
 
 
-# ------------------------------------------------------------------ AdaDelta (SPEC.md §7)
+# ------------------------------------------------------------------ AdaDelta (docs/spec/adadelta.md)
 
 
 @pytest.mark.parametrize("learning_rate", [1.0, 0.5])
@@ -148,12 +149,13 @@ def test_adadelta_matches_torch_adadelta_in_float64(learning_rate):
 
 
 def test_adadelta_learning_rate_only_rescales_the_zeiler_step():
-    """The accumulator stores the pre-rate step, so η ≠ 1 scales every update by η (SPEC.md §7)."""
+    """The accumulator stores the pre-rate step, so η ≠ 1 scales every update by η (docs/spec/adadelta.md)."""
     np.testing.assert_allclose(_updates(jol.adadelta(0.5)), 0.5 * _updates(jol.adadelta(1.0)), rtol=1e-6)
 
 
 def test_optax_adadelta_with_its_default_learning_rate_none_ascends():
-    """SPEC.md §25.2: optax.adadelta() never flips the sign; its updates are minus the Zeiler steps."""
+    """docs/spec/pitfalls.md#pitfall-2: optax.adadelta() never flips the sign; its updates are minus the Zeiler
+    steps."""
     theirs = _updates(optax.adadelta(learning_rate=None, rho=0.95, eps=1e-6))
     _assert_matches(theirs, -_updates(jol.adadelta(1.0)), rtol=1e-5)
     f, x0 = lambda x: jnp.sum(x**2), jnp.array([1.0, 2.0, 3.0])
@@ -171,6 +173,6 @@ def test_adadelta_slide_form_first_step_is_1000_times_smaller_than_zeiler():
 
 
 def test_adadelta_slide_form_is_still_far_slower_after_100_steps():
-    """SPEC.md §7 measured ~350× smaller steps after 100 steps."""
+    """docs/spec/adadelta.md measured ~350× smaller steps after 100 steps."""
     zeiler, jku = _updates(jol.adadelta()), _updates(jol.adadelta(form="jku"))
     assert np.abs(zeiler[-1]).mean() > 100 * np.abs(jku[-1]).mean()

@@ -1,4 +1,4 @@
-"""Generic contract tests (shared/API.md conventions), run over every row of the registry.
+"""Generic contract tests (docs/spec/api.md conventions), run over every row of the registry.
 
 A new optimizer gets all of these by adding one row to tests/registry/; never a test here.
 """

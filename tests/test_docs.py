@@ -133,3 +133,62 @@ def test_home_page_example_runs():
     namespace: dict = {}
     exec(compile(code, "docs/index.md", "exec"), namespace)  # noqa: S102 - the page's own example
     assert float(namespace["f"](namespace["params"])) < 1e-6
+
+
+# ------------------------------------------------------------------ no holes: tables, stubs, pending boxes
+HOLES = re.compile(r"\bPending\b|Figures? pending|No test found|not in the repository yet|Not written yet")
+
+
+def table_cells(row: str) -> int:
+    """Cells of a Markdown table row as Python-Markdown splits it: on ``|`` outside code spans, not ``\\|``."""
+    cells, in_code = 1, False
+    for i, ch in enumerate(row.strip().strip("|")):
+        if ch == "`":
+            in_code = not in_code
+        elif ch == "|" and not in_code and (i == 0 or row.strip().strip("|")[i - 1] != "\\"):
+            cells += 1
+    return cells
+
+
+def ragged_rows(markdown: str) -> list[str]:
+    """Table rows whose cell count differs from their header's (a ``|`` inside maths splits a cell)."""
+    bad, header = [], None
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        if not line.lstrip().startswith("|"):
+            header = None
+            continue
+        if header is None:
+            is_table = i + 1 < len(lines) and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[i + 1] or "x")
+            header = table_cells(line) if is_table else -1
+        elif header > 0 and table_cells(line) != header:
+            bad.append(line)
+    return bad
+
+
+def test_the_table_checker_catches_a_split_cell():
+    good = "| a | b |\n|---|---|\n| `x | y` | $\\|w\\|$ |\n"
+    assert ragged_rows(good) == []
+    assert ragged_rows("| a | b |\n|---|---|\n| $\\sum |W|$ | c |\n") == ["| $\\sum |W|$ | c |"]
+
+
+def test_every_table_row_has_the_header_s_cell_count():
+    sources = {p.relative_to(ROOT).as_posix(): p.read_text() for p in (ROOT / "docs").rglob("*.md")}
+    sources["README.md"] = (ROOT / "README.md").read_text()
+    sources["generated variants table"] = pages.variants_table()
+    bad = {name: rows for name, text in sources.items() if (rows := ragged_rows(text))}
+    assert bad == {}
+
+
+def test_no_generated_section_is_a_hole():
+    """No public name without a test, no pending page or figure box in what the hooks generate."""
+    holes = {name: text for page in catalog.GUIDE for name in page.methods if pages.is_public(name)
+             if HOLES.search(text := pages.verification(name))}
+    assert holes == {}
+
+
+@pytest.mark.slow  # the build takes about a minute on 2 cores (plus the shared quick tour)
+def test_no_page_of_the_site_has_a_hole(site):
+    found = {p.relative_to(site).as_posix(): HOLES.findall(re.sub(r"<[^>]+>", "", p.read_text()))
+             for p in _html_files(site) if p.name != "search.html"}
+    assert {k: v for k, v in found.items() if v} == {}

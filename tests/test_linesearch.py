@@ -1,4 +1,5 @@
-"""The line searches of SPEC.md §17: acceptance rules, evaluation counts, non-finite values, extra keywords."""
+"""The line searches of docs/spec/linesearch.md: acceptance rules, evaluation counts, non-finite values, extra
+keywords."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Losses, penalties and the gradient check (SPEC.md §19–20): [002]'s worked numbers, optax, NumPy."""
+"""Losses, penalties and the gradient check (docs/spec/regularization.md, docs/spec/losses.md): [002]'s worked
+numbers, optax, NumPy."""
 
 from __future__ import annotations
 
@@ -198,7 +199,7 @@ def test_forward_differences_are_first_order_and_worse_than_centered():
 def test_float32_gradient_checks_are_meaningless_for_correct_gradients():
     fun = lambda x: jnp.sum(jnp.sin(x) * x)
     x = jnp.asarray(np.random.default_rng(3).normal(size=20), jnp.float32)
-    assert float(losses.check_grad(fun, x).max_rel_error) > 1e-4  # SPEC.md §25.11: run them in float64
+    assert float(losses.check_grad(fun, x).max_rel_error) > 1e-4  # docs/spec/pitfalls.md#pitfall-11: run them in float64
 
 
 def test_check_grad_can_test_a_random_subset_of_coordinates():

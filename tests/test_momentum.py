@@ -1,4 +1,5 @@
-"""Facts about gradient descent, momentum and Nesterov that the lectures state (SPEC.md §1, §3, §4)."""
+"""Facts about gradient descent, momentum and Nesterov that the lectures state (docs/spec/gradient-descent.md,
+docs/spec/momentum.md, docs/spec/nesterov.md)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_trace_and_velocity_differ_under_a_decaying_rate():
     schedule = lambda c: 0.1 * 0.97**c
     trace = _updates(jol.momentum(schedule, 0.9, form="trace"))
     velocity = _updates(jol.momentum(schedule, 0.9, form="velocity"))
-    assert np.abs(trace - velocity).max() > 0.1 * np.abs(velocity).max()  # SPEC.md §3 measured 150%
+    assert np.abs(trace - velocity).max() > 0.1 * np.abs(velocity).max()  # docs/spec/momentum.md measured 150%
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -55,7 +56,7 @@ def test_trace_form_matches_torch_sgd_in_float64(nesterov):
 
 @pytest.mark.parametrize("form", ["trace", "velocity"])
 def test_nesterov_params_are_the_lookahead_points_of_the_lecture_algorithm(form):
-    """[000]'s algorithm keeps x_t; the transformation produces x̃_t = x_t + βv_t (SPEC.md §4)."""
+    """[000]'s algorithm keeps x_t; the transformation produces x̃_t = x_t + βv_t (docs/spec/nesterov.md)."""
     rng = np.random.default_rng(0)
     q = np.linalg.qr(rng.normal(size=(5, 5)))[0]
     A = q @ np.diag([0.5, 1, 2, 4, 8]) @ q.T
@@ -89,7 +90,7 @@ def test_nesterov_alias_is_momentum_with_nesterov_true():
 
 @pytest.mark.parametrize("ratio, expect", [(0.5, "monotone"), (1.0, "exact"), (1.5, "alternating"), (2.5, "diverges")])
 def test_gradient_descent_on_a_quadratic_follows_the_closed_form(ratio, expect):
-    """θ_t = (1 − αλ)^t θ_0 per eigen-direction ([003] closed form; SPEC.md §1.2)."""
+    """θ_t = (1 − αλ)^t θ_0 per eigen-direction ([003] closed form; docs/spec/gradient-descent.md#theory-2)."""
     lam = jnp.array([1.0, 2.0])
     alpha = ratio / 2.0  # αλ_max = ratio
     x0 = jnp.array([1.0, 1.0])

@@ -1,4 +1,5 @@
-"""Facts about the test problems (SPEC.md §1.2, §21), checked against scipy in float64."""
+"""Facts about the test problems (docs/spec/gradient-descent.md#theory-2, docs/spec/problems.md), checked against
+scipy in float64."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def f64(problem, x):
 
 
 def scipy_minimum(problem, x):
-    """scipy BFGS (gtol 1e-12, SPEC.md §23) from x, on the float64 function and gradient."""
+    """scipy BFGS (gtol 1e-12, docs/spec/references.md) from x, on the float64 function and gradient."""
     value_grad = lambda z: f64(problem, z)[:2]  # (the Hessian comes free with the jitted triple)
     return scipy.optimize.minimize(value_grad, np.asarray(x, np.float64), jac=True, method="BFGS",
                                    options={"gtol": 1e-12}).x
@@ -83,7 +84,7 @@ def test_saddle_has_no_minimizer_and_a_critical_point_with_mixed_curvature():
 
 def test_first_order_methods_escape_the_saddle_but_not_from_exactly_on_the_axis():
     _, trace = jol.minimize(problems.saddle, problems.saddle.x0, jol.sgd(0.01), 500)
-    assert np.abs(np.asarray(trace.params)[:, 1]).max() > 1  # SPEC.md §21: after 349 steps
+    assert np.abs(np.asarray(trace.params)[:, 1]).max() > 1  # docs/spec/problems.md: after 349 steps
     x, _ = jol.minimize(problems.saddle, jnp.array([1.0, 0.0]), jol.sgd(0.01), 500)
     np.testing.assert_allclose(np.asarray(x), [0.0, 0.0], atol=1e-4)
 
@@ -96,7 +97,7 @@ def test_beale_is_constant_on_the_line_x_equals_zero_with_a_critical_point_at_0_
     assert np.linalg.norm(grad) == 0.0
 
 
-@pytest.mark.parametrize("problem, eigenvalues, rtol", [  # rtol: the digits SPEC.md §21 quotes
+@pytest.mark.parametrize("problem, eigenvalues, rtol", [  # rtol: the digits docs/spec/problems.md quotes
     (problems.booth, [2.0, 18.0], 1e-12), (problems.matyas, [0.04, 1.0], 1e-12),
     (problems.rosenbrock, [0.3994, 1001.6], 2e-4), (problems.beale, [0.30, 49.0], 1e-2)],
     ids=["booth", "matyas", "rosenbrock", "beale"])
@@ -133,7 +134,8 @@ def test_vmap_over_a_grid_equals_pointwise_evaluation(problem):
     np.testing.assert_allclose(batched, [float(problem(p)) for p in grid], rtol=1e-6)
 
 
-# ---------------------------------------------------------------- quadratics ([003], SPEC.md §1.2)
+# ---------------------------------------------------------------- quadratics ([003],
+# docs/spec/gradient-descent.md#theory-2)
 
 def _spd(n=4, seed=0):
     m = np.random.default_rng(seed).normal(size=(n, n))

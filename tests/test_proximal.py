@@ -1,4 +1,5 @@
-"""proximal(learning_rate, l1=, l2=) (SPEC.md §19): jaxopt reference, sparsity, and the transform contract."""
+"""proximal(learning_rate, l1=, l2=) (docs/spec/regularization.md): jaxopt reference, sparsity, and the transform
+contract."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def jaxopt_iterates(f, x0, eta, l1, l2, steps):
     """jaxopt.ProximalGradient with a fixed step and no acceleration (ISTA), stepped by hand."""
     if l2 == 0:
         prox, hyper = jaxopt.prox.prox_lasso, l1
-    else:  # jaxopt's penalty is a·(‖y‖₁ + (γ/2)‖y‖²): γ = l2 / l1 (SPEC.md §19)
+    else:  # jaxopt's penalty is a·(‖y‖₁ + (γ/2)‖y‖²): γ = l2 / l1 (docs/spec/regularization.md)
         prox, hyper = jaxopt.prox.prox_elastic_net, (l1, l2 / l1)
     solver = jaxopt.ProximalGradient(fun=f, prox=prox, stepsize=eta, acceleration=False, maxiter=steps)
     x, state, out = x0, solver.init_state(x0, hyperparams_prox=hyper), [x0]
@@ -49,7 +50,7 @@ def test_sgd_then_proximal_is_jaxopt_proximal_gradient(l1, l2):
     x0 = jnp.zeros(12, jnp.float32)
     _, trace = jol.minimize(f, x0, optax.chain(jol.sgd(eta), jol.proximal(eta, l1=l1, l2=l2)), steps)
     want = jaxopt_iterates(f, x0, eta, l1, l2, steps)
-    np.testing.assert_allclose(np.asarray(trace.params), want, rtol=1e-5, atol=1e-6)  # SPEC.md §23: 3.3e-7
+    np.testing.assert_allclose(np.asarray(trace.params), want, rtol=1e-5, atol=1e-6)  # docs/spec/references.md: 3.3e-7
 
 
 @pytest.mark.parametrize("l1, l2", [(0.3, 0.0), (0.3, 1.5), (0.0, 1.5)])
@@ -61,7 +62,7 @@ def test_one_proximal_step_is_jaxopt_prox_of_the_proposed_point(l1, l2):
     got = optax.apply_updates(params, u)
     z = optax.apply_updates(params, grads)
     if l1 == 0:
-        want = jaxopt.prox.prox_ridge(z, l2, scaling=eta)  # (l2reg/2)‖y‖² despite its docstring (SPEC.md §25.9)
+        want = jaxopt.prox.prox_ridge(z, l2, scaling=eta)  # (l2reg/2)‖y‖² despite its docstring (docs/spec/pitfalls.md#pitfall-9)
     elif l2 == 0:
         want = jaxopt.prox.prox_lasso(z, l1, scaling=eta)
     else:
@@ -128,7 +129,7 @@ def test_invalid_hyperparameter_raises_value_error_naming_it(kwargs, name):
         jol.proximal(lr, **args)
 
 
-# ------------------------------------------------- the transform contract (API.md), as for registry rows
+# ------------------------------------------------- the transform contract (docs/spec/api.md), as for registry rows
 
 TX = lambda: optax.chain(jol.sgd(0.1), jol.proximal(0.1, l1=0.3, l2=0.2))
 

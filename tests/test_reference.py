@@ -1,4 +1,5 @@
-"""Every registry row against its reference, update by update (SPEC.md §0.4 protocol).
+"""Every registry row against its reference, update by update (docs/spec/conventions.md#reference-check-protocol
+protocol).
 
 100 gradient trees (three leaves of different shapes, with exact zeros and repeated gradients)
 go through the float32 implementation and through the reference (an optax/torch configuration
@@ -8,6 +9,7 @@ the row's tolerance, relative to the largest reference update.
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pytest
 
@@ -18,8 +20,9 @@ from tests.registry import ROWS
 @pytest.mark.parametrize("row", [r for r in ROWS if r.reference], ids=lambda r: r.id)
 def test_matches_reference_step_by_step(row):
     grads, values, params0 = harness.gradient_stream(steps=100, seed=0)
-    ours = harness.run_updates(row.build(), grads, values, params0)
-    expected = row.reference(grads, values, params0, **row.kwargs)
+    with jax.enable_x64(row.dtype == "float64"):
+        ours = harness.run_updates(row.build(), grads, values, params0, dtype=row.dtype)
+        expected = row.reference(grads, values, params0, **row.kwargs)
     assert ours.shape == expected.shape
     scale = np.abs(expected).max()
     assert scale > 0, "a reference that never moves proves nothing"

@@ -1,4 +1,5 @@
-"""Coupled L2 (``add_l2``) versus decoupled weight decay (``decoupled_weight_decay``, ``adamw``); SPEC.md §9, §19.
+"""Coupled L2 (``add_l2``) versus decoupled weight decay (``decoupled_weight_decay``, ``adamw``); docs/spec/adamw.md,
+docs/spec/regularization.md.
 
 (The proximal step has its own tests in test_proximal.py.)
 """
@@ -20,7 +21,7 @@ STREAM = harness.gradient_stream(steps=100, seed=5)
 LAM, ETA = 0.1, 0.02
 MASK_TREE = {"a": True, "b": False, "c": True}
 MASK_FN = lambda params: {k: k != "b" for k in params}  # the same mask as a callable
-ADAM_TOL = 3e-5  # SPEC.md §0.4
+ADAM_TOL = 3e-5  # docs/spec/conventions.md#reference-check-protocol
 
 
 def _updates(tx, dtype=jnp.float32):
@@ -78,7 +79,7 @@ def test_adam_after_add_l2_equals_torch_adam_with_weight_decay_in_float64():
 
 
 def test_coupled_l2_and_adamw_differ_for_adam():
-    """The decay's effect on the trajectory differs by more than itself (SPEC.md §9 measured 180%)."""
+    """The decay's effect on the trajectory differs by more than itself (docs/spec/adamw.md measured 180%)."""
     plain = _trajectory(jol.adam(ETA), jax.grad(_loss))
     coupled = _trajectory(optax.chain(jol.add_l2(LAM), jol.adam(ETA)), jax.grad(_loss))
     decoupled = _trajectory(jol.adamw(ETA, weight_decay=LAM), jax.grad(_loss))
@@ -144,7 +145,7 @@ def test_negative_weight_raises_value_error_naming_it_but_traced_values_pass(mak
     lambda: jol.proximal(ETA, l1=LAM, l2=LAM),
 ], ids=["add_l2", "decoupled_weight_decay", "adamw", "scale_by_adamw", "proximal"])
 def test_updates_keep_the_gradient_dtype_with_float32_params(make):
-    """API.md: updates have the dtype of the incoming gradients, also when the decay term λθ is float32."""
+    """docs/spec/api.md: updates have the dtype of the incoming gradients, also when the decay term λθ is float32."""
     params, grads = harness.tree_pair(seed=3)
     grads = jax.tree.map(lambda g: g.astype(jnp.bfloat16), grads)
     tx = make()

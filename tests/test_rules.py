@@ -1,6 +1,9 @@
-"""Facts about delta-delta, delta-bar-delta, Quickprop and Rprop that [001] and the papers state (SPEC.md §10–13)."""
+"""Facts about delta-delta, delta-bar-delta, Quickprop and Rprop that [001] and the papers state
+(docs/spec/delta-delta.md, docs/spec/delta-bar-delta.md, docs/spec/quickprop.md, docs/spec/rprop.md)."""
 
 from __future__ import annotations
+
+import re
 
 import jax
 import jax.numpy as jnp
@@ -124,7 +127,8 @@ def test_delta_delta_literal_slide_rates_go_negative_and_the_step_ascends():
 
 
 def test_delta_delta_is_scale_sensitive_on_the_ill_conditioned_quadratic():
-    """SPEC.md §10 / E5: on ½(x² + 100y²) from (1, 1) with η0 = 1e-3, γ = 1e-5 diverges, γ = 1e-6 is stable."""
+    """docs/spec/delta-delta.md / E5: on ½(x² + 100y²) from (1, 1) with η0 = 1e-3, γ = 1e-5 diverges, γ = 1e-6 is
+    stable."""
     f, x0 = (lambda x: 0.5 * (x[0] ** 2 + 100 * x[1] ** 2)), jnp.ones(2)
     final = {g: float(jol.minimize(f, x0, jol.delta_delta(1e-3, meta_learning_rate=g), 500)[1].loss[-1])
              for g in (1e-6, 1e-5)}
@@ -203,7 +207,7 @@ def test_safeguarded_quickprop_takes_the_secant_step_when_it_is_small():
 
 
 def test_safeguarded_quickprop_converges_on_rosenbrock_and_the_bare_secant_stalls():
-    """SPEC.md §12: from (−1.2, 1) with ε = 1e-3, 2000 steps: f = 1.5e-8 safeguarded, 2.7e-2 bare."""
+    """docs/spec/quickprop.md: from (−1.2, 1) with ε = 1e-3, 2000 steps: f = 1.5e-8 safeguarded, 2.7e-2 bare."""
     f = jol.problems.rosenbrock
     safe = float(jol.minimize(f, f.x0, jol.quickprop(1e-3), 2000)[1].loss[-1])
     bare = float(jol.minimize(f, f.x0, jol.quickprop(1e-3, safeguard=False), 2000)[1].loss[-1])
@@ -269,7 +273,8 @@ def test_rprop_plus_accepts_value_but_does_not_need_it():
 
 
 def test_optax_rprop_lags_one_step_behind_irprop_minus():
-    """SPEC.md §13, §25.1 (optax PR #1725): optax's first update is 0; later it returns our previous
+    """docs/spec/rprop.md, docs/spec/pitfalls.md#pitfall-1 (optax PR #1725): optax's first update is 0; later it
+    returns our previous
     iRprop− update, zeroed where the sign just flipped. Documented, not hidden: optax is no reference."""
     grads, values, params0 = harness.gradient_stream(steps=60, seed=10)
     kwargs = dict(eta_minus=0.4, eta_plus=1.3)
@@ -298,7 +303,7 @@ def test_rprop_converges_on_rosenbrock(variant, lr, eta_minus, steps, f_max):
 
 @pytest.mark.parametrize("average", ["previous", "current"])
 def test_delta_bar_delta_demo_values_converge(average):
-    """SPEC.md §11: ½(x² + 100y²), η0 = 1e-3, κ = 1e-4: 1.7e-12 after 500 steps;
+    """docs/spec/delta-bar-delta.md: ½(x² + 100y²), η0 = 1e-3, κ = 1e-4: 1.7e-12 after 500 steps;
     Rosenbrock, η0 = 1e-4, κ = 1e-5: ≈ 2e-6 after 5000 steps (φ = 0.2, θ = 0.7 both)."""
     quadratic = lambda x: 0.5 * (x[0] ** 2 + 100 * x[1] ** 2)
     tx = jol.delta_bar_delta(1e-3, kappa=1e-4, phi=0.2, theta=0.7, average=average)
@@ -368,3 +373,34 @@ def test_delta_bar_delta_nan_gradient_freezes_that_rate():
     assert np.isnan(updates[1, 1]) and np.isfinite(updates[2:]).all()
     assert (rates[1:, 1] == rates[1, 1]).all()  # frozen (c is NaN) ...
     assert (rates[2:, 0] > rates[1, 0]).all()  # ... while a clean weight keeps adapting
+
+
+# ------------------------------------------------ the compiled step: in place, no temporaries (CPU HLO)
+RULES_HLO = {
+    "delta_delta": lambda: jol.delta_delta(1e-3, meta_learning_rate=1e-4),
+    "delta_bar_delta": lambda: jol.delta_bar_delta(1e-3, kappa=1e-4, phi=0.2, theta=0.7),
+    "quickprop": lambda: jol.quickprop(1e-3),
+    **{f"rprop/{v}": (lambda v=v: jol.rprop(1e-3, variant=v)) for v in ("rprop+", "rprop-", "irprop+", "irprop-")},
+}
+
+
+def _compiled_step(tx, n: int):
+    params = {"w": jnp.ones(n)}
+    state = tx.init(params)
+
+    def step(p, s, g, value):  # the loss comes in (as from value_and_grad), not read from the donated params
+        u, s = tx.update(g, s, p, value=value)
+        return optax.apply_updates(p, u), s
+
+    return jax.jit(step, donate_argnums=(0, 1)).lower(params, state, params, jnp.float32(1.0)).compile()
+
+
+@pytest.mark.cpu_only
+@pytest.mark.parametrize("name", RULES_HLO)
+def test_donated_step_updates_every_state_field_in_place_without_temporaries(name):
+    """What ``rules._after`` is for: an old state field that one output reads and another overwrites
+    would otherwise be copied aside (a full-size temporary); on CPU the step needs none."""
+    n = 1 << 14
+    compiled = _compiled_step(RULES_HLO[name](), n)
+    assert compiled.memory_analysis().temp_size_in_bytes <= 64  # scalars at most (irprop+: 4 bytes); a copy is 64 KiB
+    assert len(re.findall(rf"= f32\[{n}\]\{{0\}} copy\(", compiled.as_text())) == 0

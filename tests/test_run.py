@@ -1,4 +1,5 @@
-"""The drivers (SPEC.md §2, §22): minimize = a Python loop, thinning, extra-kwarg forwarding, vmap sweeps, fit."""
+"""The drivers (docs/spec/sgd.md, docs/spec/driver.md): minimize = a Python loop, thinning, extra-kwarg forwarding,
+vmap sweeps, fit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from jaxopt_lectures import data, losses, problems
 
 
 def python_loop(fun, params, tx, steps):
-    """The reference of SPEC.md §23: the same optimizer stepped in Python."""
+    """The reference of docs/spec/references.md: the same optimizer stepped in Python."""
     state, values, points = tx.init(params), [], []
     for _ in range(steps):
         value, grad = jax.value_and_grad(fun)(params)
@@ -91,7 +92,7 @@ def test_vmap_of_minimize_over_learning_rates_equals_a_python_loop(make):
     run = lambda lr: jol.minimize(f, f.x0, make(lr), 40)[1].loss
     batched = np.asarray(jax.vmap(run)(rates))
     looped = np.stack([np.asarray(run(float(lr))) for lr in rates])
-    np.testing.assert_allclose(batched, looped, rtol=1e-6)  # SPEC.md §22
+    np.testing.assert_allclose(batched, looped, rtol=1e-6)  # docs/spec/driver.md
 
 
 # --------------------------------------------------------------------------------------- fit

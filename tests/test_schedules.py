@@ -1,7 +1,9 @@
-"""Learning-rate schedules and reduce_on_plateau (SPEC.md §18, §23): references, counting, jit/vmap.
+"""Learning-rate schedules and reduce_on_plateau (docs/spec/schedules.md, docs/spec/references.md): references,
+counting, jit/vmap.
 
 Tolerance: our float32 values against the float64 NumPy closed form and against optax (float32)
-/ torch (float64) at counts 0…1199: ``rtol=1e-6`` with ``atol=1e-6·max|η|`` — the §0.4 metric
+/ torch (float64) at counts 0…1199: ``rtol=1e-6`` with ``atol=1e-6·max|η|`` — the
+docs/spec/conventions.md#reference-check-protocol metric
 max|ours − ref| / max|ref|. A pure relative error is not meaningful where a schedule decays to 0
 (cos near π in float32 leaves an absolute error of ~1e-8·η0 on a value of ~1e-7·η0).
 """
@@ -17,7 +19,7 @@ import optax
 import pytest
 
 import jaxopt_lectures as jol
-from experiments.schedules import plateau_scales, scripted_loss, torch_plateau_rates, torch_rates
+from tests.reference.schedules import plateau_scales, scripted_loss, torch_plateau_rates, torch_rates
 from tests import harness
 from tests.registry.schedules import N_COUNTS, SCHEDULES, np_sgdr
 
@@ -89,7 +91,7 @@ def test_invalid_hyperparameter_raises_value_error_naming_it(row, bad, arg):
 
 @pytest.mark.parametrize("row", SCHEDULES, **by_id)
 def test_works_as_the_learning_rate_of_an_optimizer_from_count_zero(row):
-    """The first update uses schedule(0): sgd's update t is −schedule(t)·g (SPEC.md §0.2)."""
+    """The first update uses schedule(0): sgd's update t is −schedule(t)·g (docs/spec/conventions.md#notation)."""
     grads, values, params0 = harness.gradient_stream(steps=12)
     schedule = row.build()
     updates = harness.run_updates(jol.sgd(schedule), grads, values, params0)
@@ -122,7 +124,7 @@ def test_inverse_sqrt_uses_the_one_based_step_so_count_zero_is_finite():
 def test_transformer_peaks_at_count_warmup_minus_one_with_value_from_the_paper():
     values = np.asarray(jol.transformer_schedule(512, 4000)(jnp.arange(10_000)))
     assert values.argmax() == 3999
-    assert values.max() == pytest.approx((512 * 4000) ** -0.5, rel=1e-6)  # 6.99e-4 (SPEC.md §18)
+    assert values.max() == pytest.approx((512 * 4000) ** -0.5, rel=1e-6)  # 6.99e-4 (docs/spec/schedules.md)
     assert values[0] > 0
 
 
@@ -274,3 +276,46 @@ def test_plateau_updates_keep_the_gradient_dtype_with_float32_params():
     tx, params = jol.reduce_on_plateau(), jnp.zeros(3, jnp.float32)
     updates, state = tx.update(jnp.ones(3, jnp.bfloat16), tx.init(params), value=1.0)
     assert updates.dtype == jnp.bfloat16 and state.scale.dtype == jnp.float32
+
+
+# ----------------------------------------------- exact boundaries: floors and comparisons of integer counts
+# XLA may compute t/k as t·(1/k), which in float32 rounds just below an integer at exact multiples of k
+# (under jit on CPU: 51 of decay_steps = 1…400 decayed one step late). Integer counts use integer arithmetic.
+def _multiples(k: int, n: int = 4) -> np.ndarray:
+    return np.array([j * k + d for j in range(1, n + 1) for d in (-1, 0)])
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+def test_staircase_decays_exactly_at_every_multiple_of_decay_steps(dtype):
+    wrong = []
+    for k in (1, 2, 3, 7, 41, 47, 55, 61, 82, 83, 94, 97, 107, 109):  # all but 1, 2, 3, 7 failed before
+        counts = _multiples(k)
+        got = np.asarray(jax.jit(jol.exponential_decay(1.0, 0.5, decay_steps=k, staircase=True))(counts.astype(dtype)))
+        if not np.array_equal(got, 0.5 ** (counts // k)):
+            wrong.append(k)
+    assert wrong == []
+
+
+def test_step_decay_compares_integer_counts_exactly_beyond_float32_integers():
+    boundary = 2**24 + 1  # float32(2**24 + 1) == 2**24: a float comparison drops one count early
+    s = jax.jit(jol.step_decay(1.0, [boundary], factor=0.5))
+    assert np.asarray(s(jnp.asarray([boundary - 1, boundary], jnp.int32))).tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+@pytest.mark.parametrize("period, mult", [(5, 4), (7, 3), (3, 5), (10, 1)])
+def test_sgdr_restarts_exactly_for_every_period_mult(period, mult, dtype):
+    restarts = np.cumsum([0] + [period * mult**i for i in range(12)])
+    restarts = restarts[restarts < 2**22]
+    values = np.asarray(jax.jit(jol.sgdr(1.0, period=period, period_mult=mult))(restarts.astype(dtype)))
+    assert np.array_equal(values, np.ones_like(values))
+
+
+@pytest.mark.parametrize("dtype", [jnp.int32, jnp.float32])
+def test_cyclic_and_per_epoch_are_exact_at_every_period(dtype):
+    for h in (1, 3, 7, 41, 47, 55, 61):  # the cycle index is exact; the peak h/h may be 1 − 1 ulp in float32
+        counts = np.arange(0, 8 * h + 1, h)
+        got = np.asarray(jax.jit(jol.cyclic_triangular(0.0, 1.0, half_period=h))(counts.astype(dtype)))
+        np.testing.assert_allclose(got, np.arange(len(counts)) % 2, rtol=0, atol=1e-7, err_msg=str(h))
+    epochs = jax.jit(jol.per_epoch(lambda e: jnp.asarray(e, jnp.float32), steps_per_epoch=3.0))
+    assert np.asarray(epochs(np.array([2, 3, 299, 300]).astype(dtype))).tolist() == [0, 1, 99, 100]

@@ -1,8 +1,10 @@
 """mkdocs hooks (``hooks:`` in mkdocs.yml): generate the pages, figures and offline maths of the site.
 
-- ``on_files``: runs every experiment of ``catalog.EXPERIMENTS`` that exists with ``--quick`` into a
-  temporary folder (in parallel; or takes them from ``$JOL_DOCS_FIGURES/<experiment>/``) and adds its PNGs as ``figures/<experiment>/<name>.png``; adds the
-  API pages (``pages.api_pages``), stubs for the pages other issues have not written yet, and the
+- ``on_files``: takes the figures from ``$JOL_DOCS_FIGURES/<experiment>/``, else from ``outputs/tour``
+  when ``make demo`` drew them after the last source change, else runs every experiment of
+  ``catalog.EXPERIMENTS`` with ``--quick`` into a temporary folder (in parallel, logging progress), and
+  adds the PNGs as ``figures/<experiment>/<name>.png``; adds the API pages (``pages.api_pages``), stubs
+  for pages listed in ``catalog.PENDING_PAGES``, and the
   MathJax bundle from the ``django-static-mathjax`` wheel (MathJax 3, SVG output: one file, no
   fonts, no CDN), so that the site renders maths offline.
 - ``on_page_markdown``: expands the markers of the guide pages and the variants page.
@@ -12,11 +14,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import importlib.util
+import logging
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # mkdocs loads this file by path; the pages import docs.gen, tests, experiments
@@ -32,6 +36,9 @@ MATHJAX_URI = "assets/mathjax/" + MATHJAX_BUNDLE
 _figures: dict[str, list[pathlib.Path]] | None = None  # cached per process (mkdocs serve rebuilds)
 # a folder with <experiment>/*.png already drawn (the tests pass their tour's): no experiment is run
 FIGURES_ENV = "JOL_DOCS_FIGURES"
+# what `make demo` writes; reused when it is newer than every source file
+TOUR = ROOT / "outputs" / "tour"
+log = logging.getLogger("mkdocs.hooks.jaxopt_lectures")
 
 
 def _run_experiment(name: str, out: pathlib.Path) -> list[pathlib.Path]:
@@ -55,13 +62,37 @@ def figures() -> dict[str, list[pathlib.Path]]:
         given = os.environ.get(FIGURES_ENV)
         if given:
             _figures = {e: _pngs(pathlib.Path(given) / e, f"${FIGURES_ENV} has") for e in present}
+        elif _fresh_tour(present):
+            log.info("docs: figures from %s (newer than every source file; delete it to redraw)", TOUR)
+            _figures = {e: _pngs(TOUR / e, f"{TOUR} has") for e in present}
         else:
-            base = pathlib.Path(tempfile.mkdtemp(prefix="jol-docs-figures-"))
-            workers = max(1, min(len(present), os.cpu_count() or 1))
-            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-                runs = {e: pool.submit(_run_experiment, e, base / e) for e in present}
-                _figures = {e: runs[e].result() for e in present}
+            _figures = _run_experiments(present)
     return _figures
+
+
+def _fresh_tour(present: list[str]) -> bool:
+    """``outputs/tour`` (``make demo``) has every experiment's figures, drawn after the last source change."""
+    pngs = [p for e in present for p in (TOUR / e).glob("*.png")]
+    if not all(any((TOUR / e).glob("*.png")) for e in present):
+        return False
+    sources = [p for d in ("jaxopt_lectures", "experiments") for p in (ROOT / d).rglob("*.py")]
+    return min(p.stat().st_mtime for p in pngs) > max(p.stat().st_mtime for p in sources)
+
+
+def _run_experiments(present: list[str]) -> dict[str, list[pathlib.Path]]:
+    """Run each experiment's ``--quick`` configuration in parallel, logging progress (about 3 minutes on 2 cores)."""
+    base = pathlib.Path(tempfile.mkdtemp(prefix="jol-docs-figures-"))
+    workers = max(1, min(len(present), os.cpu_count() or 1))
+    log.info("docs: drawing the figures: %d experiments with --quick (%d at a time; `make demo` first to reuse "
+             "outputs/tour)", len(present), workers)
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        runs = {pool.submit(_run_experiment, e, base / e): e for e in present}
+        for done, future in enumerate(concurrent.futures.as_completed(runs), 1):
+            future.result()
+            log.info("docs: [%d/%d] experiments.%s done (%.0f s)", done, len(present), runs[future],
+                     time.monotonic() - start)
+    return {e: _pngs(base / e, f"experiments.{e} --quick wrote") for e in present}
 
 
 def _pngs(folder: pathlib.Path, source: str) -> list[pathlib.Path]:
@@ -104,10 +135,10 @@ def on_files(files, config):
         raise PluginError(f"API pages: {exc!r}") from exc
     for uri, content in api.items():
         files.append(File.generated(config, uri, content=content))
-    for uri, (title, issue) in catalog.PENDING_PAGES.items():
+    for uri, title in catalog.PENDING_PAGES.items():
         if files.get_file_from_path(uri) is None:
-            files.append(File.generated(config, uri, content=f"# {title}\n\n!!! note \"Pending\"\n"
-                                        f"    This page is written by issue {issue}; it is not in the repository yet.\n"))
+            files.append(File.generated(config, uri, content=f"# {title}\n\n!!! note \"Not written yet\"\n"
+                                        "    This page is in the navigation but not in the repository yet.\n"))
     return files
 
 

@@ -52,13 +52,15 @@ def rows_of(name: str) -> list:
 
 @functools.cache
 def _test_sources() -> dict[str, str]:
-    return {p.relative_to(ROOT).as_posix(): p.read_text() for p in sorted((ROOT / "tests").glob("test_*.py"))}
+    files = sorted((ROOT / "tests").glob("test_*.py")) + sorted((ROOT / "tests" / "registry").glob("*.py"))
+    return {p.relative_to(ROOT).as_posix(): p.read_text() for p in files}
 
 
 def tests_mentioning(name: str) -> list[str]:
     """Test files that call the public ``name`` (``jol.<name>`` / ``losses.<name>``), for names without rows."""
     leaf = name.split(".")[-1]
-    pattern = re.compile(rf"(?:\bjol|\b{PACKAGE}|\blosses|\bproblems)\.{re.escape(leaf)}\b")
+    pattern = re.compile(rf"(?:\bjol|\b{PACKAGE}|\blosses|\bproblems)\.{re.escape(leaf)}\b"
+                         rf"|^from {PACKAGE} import [\w, ]*\b{re.escape(leaf)}\b", re.M)
     return [path for path, text in _test_sources().items() if pattern.search(text) and path != "tests/test_docs.py"]
 
 
@@ -138,7 +140,9 @@ def verification(name: str) -> str:
         return "\n".join(head) + "\n\n" + "\n".join(lines)
     tests = tests_mentioning(name)
     if tests:
-        return "Checked by " + ", ".join(f"`{t}`" for t in tests) + " (no registry row: not an optimizer)."
+        named = [f"the rows of `{t}` (run by `tests/test_{t.split('/')[-1]}`)" if t.startswith("tests/registry/")
+                 else f"`{t}`" for t in tests]
+        return "Checked by " + ", ".join(named) + " (no optimizer registry row: not an optimizer)."
     return '!!! warning "No test found"\n    No registry row and no test file calls this name.'
 
 
@@ -227,12 +231,21 @@ def call_root(call: str) -> str:
     return call.removeprefix("optax.chain(").split("(")[0].split("  #")[0].strip().removeprefix("jol.")
 
 
+def spec_links(pages: str) -> str:
+    """Links to the specification pages named in a variants row ("delta-delta, decisions#decision-4")."""
+    links = []
+    for page in pages.split(", "):
+        name, _, anchor = page.partition("#")
+        links.append(f"[{name}{' ' + anchor.split('-')[-1] if anchor else ''}](spec/{name}.md{'#' + anchor if anchor else ''})")
+    return ", ".join(links)
+
+
 def variants_table() -> str:
-    lines = ["| topic | source | what it writes | select it with | SPEC |", "|---|---|---|---|---|"]
+    lines = ["| topic | source | what it writes | select it with | specification |", "|---|---|---|---|---|"]
     for v in catalog.VARIANTS:
         pending = "" if is_public(call_root(v.call)) else " *(pending)*"
         call = v.call.replace("|", "\\|")
-        lines.append(f"| {v.topic} | {v.source} | {v.says} | `{call}`{pending} | {v.spec} |")
+        lines.append(f"| {v.topic} | {v.source} | {v.says} | `{call}`{pending} | {spec_links(v.spec)} |")
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-r"""Learning-rate schedules ``count -> rate`` and the plateau transform; SPEC.md §18.
+r"""Learning-rate schedules ``count -> rate`` and the plateau transform; docs/spec/schedules.md.
 
 Every schedule is a pure function of the 0-based update count (the first update uses
 ``schedule(0)``, as in optax). It accepts Python or jax integers and floats, scalars or arrays
@@ -12,7 +12,7 @@ $s = \mathrm{count} + 1$, so that no schedule returns $0$ or $\infty$ at count 0
 Epoch-based schedules (the seeds index the rate by epoch: [002] "×0.1 at epochs 30, 60, 90")
 become per-step schedules with :func:`per_epoch`.
 
-Robbins–Monro ([000], SPEC.md §1.6): SGD converges almost surely for convex losses if
+Robbins–Monro ([000], docs/spec/gradient-descent.md#theory-6): SGD converges almost surely for convex losses if
 $\sum_t \eta_t = \infty$ and $\sum_t \eta_t^2 < \infty$.
 
 =====================  ========================  ==========================================

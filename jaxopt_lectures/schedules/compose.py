@@ -1,4 +1,5 @@
-r"""Schedules built from another schedule: linear warm-up, the batch-size scaling rule, per-epoch rates; SPEC.md §18.
+r"""Schedules built from another schedule: linear warm-up, the batch-size scaling rule, per-epoch rates;
+docs/spec/schedules.md.
 
 [002] "Linear warmup" and "batch size ×N ⇒ initial learning rate ×N" (Goyal et al.), [000]
 "warmup". Epoch-based schedules (the seeds index the rate by epoch: [002] "×0.1 at epochs 30, 60,
@@ -14,7 +15,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._validate import check_learning_rate, check_range
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count
+from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div
 from jaxopt_lectures.schedules.decay import constant_schedule
 
 
@@ -29,7 +30,7 @@ def linear_warmup(schedule: optax.ScalarOrSchedule, warmup_steps: float, init_va
     sees a negative count.
 
     Lecture: [002] "Linear warmup" (from 0 over ~5000 iterations, with large batches); [000]
-    "warmup". SPEC.md §18. Same as ``optax.join_schedules([optax.linear_schedule(init, s(0), w), s], [w])``.
+    "warmup". docs/spec/schedules.md. Same as ``optax.join_schedules([optax.linear_schedule(init, s(0), w), s], [w])``.
     Robbins–Monro: a finite prefix changes neither sum; the wrapped schedule decides.
 
     Args:
@@ -72,7 +73,7 @@ def batch_size_scaled(learning_rate: optax.ScalarOrSchedule, batch_size: float, 
     thumb multiplies the rate by $N$ too (usually with :func:`linear_warmup` for large $B$).
 
     Lecture: [002] "batch size ×N ⇒ initial learning rate ×N" rule of thumb; [001] $\sigma/\sqrt{B}$.
-    SPEC.md §18, §24 E10. Closed form.
+    docs/spec/schedules.md, docs/spec/experiments.md E10. Closed form.
     Robbins–Monro: a constant factor changes neither sum; ``learning_rate`` decides.
 
     Args:
@@ -109,7 +110,7 @@ def per_epoch(schedule: Schedule, steps_per_epoch: int) -> Schedule:
     per minibatch or per group of epochs); optimizers count updates. Every update of epoch
     $e$ (counts $e n, \dots, e n + n - 1$) uses the rate of epoch $e$.
 
-    Lecture: [000] "Gradient Descent Variants"; [002] step decay by epoch. SPEC.md §18.
+    Lecture: [000] "Gradient Descent Variants"; [002] step decay by epoch. docs/spec/schedules.md.
 
     Args:
         schedule: a ``count -> rate`` function of the 0-based epoch.
@@ -130,6 +131,6 @@ def per_epoch(schedule: Schedule, steps_per_epoch: int) -> Schedule:
     check_range("steps_per_epoch", steps_per_epoch, 1.0)
 
     def stepped(count: Any) -> jax.Array:
-        return schedule(jnp.floor_divide(jnp.asarray(count), steps_per_epoch))
+        return schedule(_floor_div(count, steps_per_epoch))
 
     return stepped

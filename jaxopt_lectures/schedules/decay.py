@@ -1,5 +1,5 @@
 r"""Decaying learning-rate schedules of [000], [001] and [002]: constant, step, exponential, 1/t,
-inverse square root (and the Transformer's), polynomial, linear and cosine decay; SPEC.md §18.
+inverse square root (and the Transformer's), polynomial, linear and cosine decay; docs/spec/schedules.md.
 
 Each factory returns a pure function ``count -> rate`` of the 0-based update count; the
 formulas the papers write with a 1-based step (Vaswani's ``step_num``, $1/\sqrt{t}$) are evaluated
@@ -18,13 +18,13 @@ import jax
 import jax.numpy as jnp
 
 from jaxopt_lectures._validate import check_range, is_python_number
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count
+from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div
 
 
 def constant_schedule(value: float) -> Schedule:
     r"""No decay: $\eta_t = \eta$.
 
-    Lecture: [001] "no decay" in the list of learning-rate decays. SPEC.md §18. Same as
+    Lecture: [001] "no decay" in the list of learning-rate decays. docs/spec/schedules.md. Same as
     ``optax.constant_schedule``.
     Robbins–Monro: $\sum\eta = \infty$ but $\sum\eta^2 = \infty$ (violated; SGD only reaches a
     noise ball of radius $O(\eta)$).
@@ -68,7 +68,7 @@ def step_decay(init_value: float, boundaries: Sequence[int], factor: float = 0.1
     "×0.1 at epochs 30, 60, 90" is ``per_epoch(step_decay(η0, [30, 60, 90]), steps_per_epoch)``.
 
     Lecture: [002] "Learning rate decay: step" (ResNet ×0.1 at epochs 30, 60, 90); [001] list.
-    SPEC.md §18. Same as ``optax.piecewise_constant_schedule(η0, {b: factor for b in boundaries})``
+    docs/spec/schedules.md. Same as ``optax.piecewise_constant_schedule(η0, {b: factor for b in boundaries})``
     and ``torch.optim.lr_scheduler.MultiStepLR(milestones=boundaries, gamma=factor)``.
     Robbins–Monro: finitely many steps leave a constant tail, so $\sum\eta^2 = \infty$.
 
@@ -96,8 +96,10 @@ def step_decay(init_value: float, boundaries: Sequence[int], factor: float = 0.1
     b = jnp.asarray(boundaries)
 
     def schedule(count: Any) -> jax.Array:
-        t = _float_count(count)
-        passed = jnp.sum(t[..., None] >= b.astype(t.dtype), axis=-1) if b.size else jnp.zeros(t.shape, jnp.int32)
+        c = jnp.asarray(count)
+        t = _float_count(c)
+        at = c if jnp.issubdtype(c.dtype, jnp.integer) else t  # integer counts compare exactly with the boundaries
+        passed = jnp.sum(at[..., None] >= b.astype(at.dtype), axis=-1) if b.size else jnp.zeros(t.shape, jnp.int32)
         return init_value * jnp.power(jnp.asarray(factor, t.dtype), passed)
 
     return schedule
@@ -112,7 +114,7 @@ def exponential_decay(init_value: float, decay_rate: float, decay_steps: float =
     porting. Unlike optax (which silently returns a constant schedule), ``decay_rate <= 0`` and
     ``decay_steps < 1`` raise.
 
-    Lecture: [000] "exponential decay" $\alpha_0 c^t$; [001] list. SPEC.md §18. Same as
+    Lecture: [000] "exponential decay" $\alpha_0 c^t$; [001] list. docs/spec/schedules.md. Same as
     ``optax.exponential_decay(η0, transition_steps=k, decay_rate=r, staircase=…)``; for $k = 1$
     ``torch.optim.lr_scheduler.ExponentialLR(gamma=r)``.
     Robbins–Monro: for $r < 1$, $\sum\eta_t = \eta_0/(1 - r^{1/k}) < \infty$ (violated: SGD can
@@ -146,8 +148,8 @@ def exponential_decay(init_value: float, decay_rate: float, decay_steps: float =
 
     def schedule(count: Any) -> jax.Array:
         t = _float_count(count)
-        p = t / decay_steps
-        return init_value * jnp.exp((jnp.floor(p) if staircase else p) * log_r)
+        p = _floor_div(count, decay_steps).astype(t.dtype) if staircase else t / decay_steps
+        return init_value * jnp.exp(p * log_r)
 
     return schedule
 
@@ -156,7 +158,8 @@ def inverse_time_decay(init_value: float, decay_rate: float, decay_steps: float 
     r"""1/t decay: $\eta_t = \eta_0 / (1 + r\, t / k)$.
 
     Lecture: [001] "1/t decay $\eta_0/(1+kt)$" (here $k$ of the slide is ``decay_rate/decay_steps``).
-    SPEC.md §18, §1.6. No optax equivalent; same formula as Keras ``InverseTimeDecay`` (non-staircase).
+    docs/spec/schedules.md, docs/spec/gradient-descent.md#theory-6. No optax equivalent; same formula as Keras
+    ``InverseTimeDecay`` (non-staircase).
     Robbins–Monro: the only schedule here with $\sum\eta = \infty$ (harmonic series) *and*
     $\sum\eta^2 < \infty$ — the classical condition for almost-sure SGD convergence.
 
@@ -196,7 +199,7 @@ def inverse_sqrt_decay(init_value: float, warmup_steps: float = 0) -> Schedule:
     $\sqrt{0}$). For $w \ge 1$ this is $\eta_0\sqrt{d\,w}$ times :func:`transformer_schedule`.
 
     Lecture: [000] "inverse-square decay" $\alpha_0/\sqrt{t}$ (the name is a typo for inverse
-    square root); [001] list; [002] "Inverse sqrt" (Vaswani et al.). SPEC.md §18.
+    square root); [001] list; [002] "Inverse sqrt" (Vaswani et al.). docs/spec/schedules.md.
     Robbins–Monro: $\sum\eta = \infty$, $\sum\eta^2 = \eta_0^2\sum 1/s = \infty$ (violated, only
     logarithmically).
 
@@ -236,7 +239,7 @@ def polynomial_decay(init_value: float, end_value: float, power: float, decay_st
 
     Constant at $\eta_T$ for $t \ge T$ (the bare formula would rise again).
 
-    Lecture: [000] "polynomial decay". SPEC.md §18. Same as
+    Lecture: [000] "polynomial decay". docs/spec/schedules.md. Same as
     ``optax.polynomial_schedule(η0, η_T, p, transition_steps=T)``; with $\eta_T = 0$ as
     ``torch.optim.lr_scheduler.PolynomialLR(total_iters=T, power=p)``.
     Robbins–Monro: with $\eta_T = 0$ the rate is 0 after $T$ steps, so $\sum\eta < \infty$
@@ -276,7 +279,7 @@ def linear_decay(init_value: float, end_value: float, decay_steps: float) -> Sch
     r"""Linear decay: $\eta_t = \eta_0 + (\eta_T - \eta_0)\min(t, T)/T$ (power 1 of :func:`polynomial_decay`).
 
     Lecture: [000] $\alpha_0(1 - t/\text{max\_steps})$; [001] list; [002] "Linear" $\alpha_0(1-t/T)$
-    (BERT). SPEC.md §18. Same as ``optax.linear_schedule(η0, η_T, transition_steps=T)``.
+    (BERT). docs/spec/schedules.md. Same as ``optax.linear_schedule(η0, η_T, transition_steps=T)``.
     Robbins–Monro: reaches $\eta_T$ in finite time ($\sum\eta < \infty$ for $\eta_T = 0$).
 
     Args:
@@ -305,7 +308,7 @@ def cosine_decay(init_value: float, decay_steps: float, alpha: float = 0.0) -> S
     Constant at $a\,\eta_0$ for $t \ge T$.
 
     Lecture: [000] "cosine decay"; [001] list; [002] "Cosine" $\tfrac12\alpha_0(1 + \cos(t\pi/T))$.
-    SPEC.md §18. Same as ``optax.cosine_decay_schedule(η0, T, alpha=a)``; for $t \le T$ as
+    docs/spec/schedules.md. Same as ``optax.cosine_decay_schedule(η0, T, alpha=a)``; for $t \le T$ as
     ``torch.optim.lr_scheduler.CosineAnnealingLR(T_max=T, eta_min=a·η0)``.
     Robbins–Monro: $a = 0$ stops at $T$ ($\sum\eta < \infty$); $a > 0$ leaves a constant tail.
 
@@ -346,7 +349,7 @@ def transformer_schedule(d_model: float, warmup_steps: float) -> Schedule:
     Equals :func:`inverse_sqrt_decay` ``(η0, w)`` divided by $\eta_0\sqrt{d\,w}$.
 
     Lecture: [000] inverse square root decay in machine translation; [002] cites Vaswani et al.
-    SPEC.md §18. Closed form (no optax/torch equivalent).
+    docs/spec/schedules.md. Closed form (no optax/torch equivalent).
     Robbins–Monro: $\sum\eta = \infty$, $\sum\eta^2 = \infty$ (logarithmically).
 
     Args:

@@ -1,7 +1,8 @@
-r"""Reduce-on-plateau ([001] "decay at plateaus"): scale the updates down when the loss stops improving; SPEC.md §18.
+r"""Reduce-on-plateau ([001] "decay at plateaus"): scale the updates down when the loss stops improving;
+docs/spec/schedules.md.
 
 A gradient transformation placed after an optimizer that reads ``value=`` in ``update``; its
-scale sequence is that of ``optax.contrib.reduce_on_plateau`` (SPEC.md §24 E14).
+scale sequence is that of ``optax.contrib.reduce_on_plateau`` (docs/spec/experiments.md E14).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-
     ``threshold=rtol``, same ``cooldown``). Unlike optax, ``patience=0`` (which never fires in
     optax) raises, and the updates keep the gradients' dtype.
 
-    Lecture: [001] "decay at plateaus" in the list of learning-rate decays. SPEC.md §18, §24 E14.
+    Lecture: [001] "decay at plateaus" in the list of learning-rate decays. docs/spec/schedules.md,
+    docs/spec/experiments.md E14.
     Robbins–Monro: a data-driven step schedule; with ``min_scale > 0`` $\sum\eta^2 = \infty$.
 
     Args:

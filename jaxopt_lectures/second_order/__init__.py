@@ -1,4 +1,5 @@
-"""Second-order and quasi-Newton methods with line searches ([002], [001] §7.6); SPEC.md §14–17.
+"""Second-order and quasi-Newton methods with line searches ([002], [001] §7.6); docs/spec/newton.md,
+docs/spec/bfgs.md, docs/spec/lbfgs.md, docs/spec/linesearch.md.
 
 ``newton``/``newton_cg`` (exact Hessian / Hessian-vector products), ``bfgs`` (dense inverse
 Hessian), ``lbfgs`` (two-loop recursion over a ring buffer), and the line searches

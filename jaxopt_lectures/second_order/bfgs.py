@@ -1,4 +1,4 @@
-r"""BFGS: a dense inverse-Hessian approximation built from gradient differences; SPEC.md §15.
+r"""BFGS: a dense inverse-Hessian approximation built from gradient differences; docs/spec/bfgs.md.
 
 [002] "Quasi-Newton methods (BFGS most popular): instead of inverting the Hessian (O(n³)),
 approximate inverse Hessian with rank 1 updates over time (O(n²) each)."
@@ -6,16 +6,14 @@ approximate inverse Hessian with rank 1 updates over time (O(n²) each)."
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
-from jax.flatten_util import ravel_pytree
 
+from jaxopt_lectures.second_order._common import check_rate, flat_pair, flat_spec
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
-from jaxopt_lectures.second_order.newton import _check_rate
 
 
 class ScaleByBFGSState(NamedTuple):
@@ -23,24 +21,6 @@ class ScaleByBFGSState(NamedTuple):
     inv_hessian: jax.Array  # (n, n) H_t, starts at I
     prev_params: jax.Array  # (n,) flattened θ_{t−1}
     prev_grad: jax.Array  # (n,) flattened g_{t−1}
-
-
-def flat_spec(params: optax.Params) -> tuple[int, jnp.dtype]:
-    """(n, dtype) of ``ravel_pytree(params)`` without flattening (works on ``jax.ShapeDtypeStruct`` trees)."""
-    leaves = jax.tree.leaves(params)
-    n = sum(math.prod(leaf.shape) for leaf in leaves)
-    return n, (jnp.result_type(*[leaf.dtype for leaf in leaves]) if leaves else jnp.dtype(jnp.float32))
-
-
-def flat_pair(params: optax.Params, updates: optax.Updates, state: NamedTuple):
-    """(θ_t, g_t, s, y, compute dtype, unravel, update dtype) on the flattened trees (at least float32)."""
-    x, _ = ravel_pytree(params)
-    g, unravel = ravel_pytree(updates)
-    cdtype = jnp.promote_types(jnp.promote_types(x.dtype, g.dtype), jnp.float32)
-    x, gc = x.astype(cdtype), g.astype(cdtype)
-    s = x - state.prev_params.astype(cdtype)
-    y = gc - state.prev_grad.astype(cdtype)
-    return x, gc, s, y, unravel, g.dtype
 
 
 def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
@@ -124,7 +104,7 @@ def bfgs(
     search), ``value=`` and ``grad=`` (computed when missing; the gradient is the incoming update).
 
     Lecture:
-        [002] "Quasi-Newton methods (BFGS most popular)". SPEC.md §15.
+        [002] "Quasi-Newton methods (BFGS most popular)". docs/spec/bfgs.md.
 
     Args:
         learning_rate: None (the line search sets the step) or $\eta > 0$.
@@ -146,5 +126,5 @@ def bfgs(
         [1. 1.]
     """
     if learning_rate is not None:
-        _check_rate(learning_rate)
+        check_rate(learning_rate)
     return descent_chain(scale_by_bfgs(scale_init=scale_init), learning_rate, linesearch)

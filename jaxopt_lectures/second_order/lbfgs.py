@@ -1,4 +1,4 @@
-r"""L-BFGS: the BFGS direction from the last m pairs (s, y), never forming H; SPEC.md §16.
+r"""L-BFGS: the BFGS direction from the last m pairs (s, y), never forming H; docs/spec/lbfgs.md.
 
 [002] "L-BFGS (Limited memory BFGS): does not form/store the full inverse Hessian ... usually works
 very well in full batch, deterministic mode ... does not transfer very well to mini-batch setting."
@@ -13,9 +13,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._validate import check_range
-from jaxopt_lectures.second_order.bfgs import flat_pair, flat_spec
+from jaxopt_lectures.second_order._common import check_rate, flat_pair, flat_spec
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
-from jaxopt_lectures.second_order.newton import _check_rate
 
 
 class ScaleByLBFGSState(NamedTuple):
@@ -93,7 +92,12 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
         fresh = state.count > 0
         s, y = jnp.where(fresh, s, 0.0), jnp.where(fresh, y, 0.0)
         sy, yy = s @ y, y @ y
-        rho = jnp.where(sy == 0, 0.0, 1.0 / jnp.where(sy == 0, 1.0, sy))
+        # a curvature yᵀs below the smallest normal number is 0: the CPU flushes it, a GPU keeps it and
+        # 1/(yᵀs) overflows to inf, which made the κ = 50 quadratic end in NaN once s and y underflowed
+        tiny = jnp.finfo(sy.dtype).tiny
+        usable = jnp.abs(sy) >= tiny
+        rho = jnp.where(usable, 1.0 / jnp.where(usable, sy, 1.0), 0.0)
+        rho = jnp.where(jnp.isfinite(rho), rho, 0.0)
         newest = (state.count - 1) % memory_size
         dtype = state.S.dtype
         kept = rho != 0  # a skipped pair is stored as zeros: no 0·∞ when its dot products overflow
@@ -102,9 +106,11 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
         rhos = state.rho.at[newest].set(rho.astype(dtype))
         gnorm = jnp.linalg.norm(g)
         first = jnp.minimum(1.0, 1.0 / jnp.where(gnorm > 0, gnorm, 1.0))
-        gamma = jnp.where(fresh, jnp.where(yy > 0, sy / jnp.where(yy > 0, yy, 1.0), 1.0), first)
+        scaled = jnp.where(yy >= tiny, sy / jnp.where(yy >= tiny, yy, 1.0), 1.0)
+        gamma = jnp.where(fresh, jnp.where(jnp.isfinite(scaled), scaled, 1.0), first)
         cd = x.dtype
         d = two_loop(g, S.astype(cd), Y.astype(cd), rhos.astype(cd), gamma, state.count % memory_size)
+        d = jnp.where(jnp.all(jnp.isfinite(d)), d, first * g)  # overflow in the recursion: restart from −g/‖g‖
         new_state = ScaleByLBFGSState(optax.safe_increment(state.count), x.astype(dtype), g.astype(dtype), S, Y, rhos)
         return unravel(d.astype(gdtype)), new_state
 
@@ -128,7 +134,7 @@ def lbfgs(
     minibatch gradients.
 
     Lecture:
-        [002] "L-BFGS (Limited memory BFGS)". SPEC.md §16.
+        [002] "L-BFGS (Limited memory BFGS)". docs/spec/lbfgs.md.
 
     Args:
         memory_size: $m$, number of stored pairs (int >= 1).
@@ -150,5 +156,5 @@ def lbfgs(
         [1. 1.] True
     """
     if learning_rate is not None:
-        _check_rate(learning_rate)
+        check_rate(learning_rate)
     return descent_chain(scale_by_lbfgs(memory_size=memory_size), learning_rate, linesearch)

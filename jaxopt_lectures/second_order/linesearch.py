@@ -1,9 +1,10 @@
-"""Line searches for the full-batch second-order methods: Armijo backtracking and strong Wolfe; SPEC.md §17.
+"""Line searches for the full-batch second-order methods: Armijo backtracking and strong Wolfe; docs/spec/linesearch.md.
 
 Both are gradient transformations placed *last* in a chain: they receive a descent direction $d$
 (``updates``) and return $\alpha d$ for an accepted step $\alpha$. They read ``value=`` ($f(\theta)$),
 ``grad=`` ($\nabla f(\theta)$) and ``value_fn=`` from the update's extra keywords, like
-``optax.scale_by_zoom_linesearch``. Differences from optax (SPEC.md §25.12, §26.1):
+``optax.scale_by_zoom_linesearch``. Differences from optax (docs/spec/pitfalls.md#pitfall-12,
+docs/spec/decisions.md#decision-1):
 
 - ``value=`` and ``grad=`` may be omitted (they are then computed from ``value_fn`` at ``params``);
   ``value_fn=`` is required (``TypeError`` naming it).
@@ -39,7 +40,7 @@ class LinesearchState(NamedTuple):
 
 
 def value_fn_kwargs(fn: Callable[..., Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """The extra keywords that ``fn`` accepts (SPEC.md §26.1): all of them if it takes ``**kwargs``.
+    """The extra keywords that ``fn`` accepts (docs/spec/decisions.md#decision-1): all of them if it takes ``**kwargs``.
 
     A signature that cannot be read accepts none of them.
 
@@ -72,7 +73,7 @@ def _require_params(params: Any, owner: str) -> None:
 
 
 def real_dtype(params: Any) -> jnp.dtype:
-    """The dtype scalars of the state use: that of the first params leaf (SPEC.md §0.3)."""
+    """The dtype scalars of the state use: that of the first params leaf (docs/spec/conventions.md#conventions)."""
     leaves = jax.tree.leaves(params)
     return jnp.dtype(leaves[0].dtype) if leaves else jnp.dtype(jnp.float32)
 
@@ -124,7 +125,7 @@ def armijo_linesearch(
     (optax returns the last, tiny, trial step).
 
     Lecture:
-        [002] full-batch quasi-Newton ("L-BFGS ... full batch, deterministic mode"); SPEC.md §17.
+        [002] full-batch quasi-Newton ("L-BFGS ... full batch, deterministic mode"); docs/spec/linesearch.md.
 
     Args:
         max_linesearch_steps: number of reductions allowed (int >= 0).
@@ -205,13 +206,14 @@ def wolfe_linesearch(
     Returns $\alpha d$; state: :class:`LinesearchState` (``inner`` holds optax's state).
 
     The optax search itself decides each trial; this wrapper fixes the dtypes of its state (optax's
-    starts weakly typed and a jitted loop re-traces once, SPEC.md §25.12), filters the extra keywords
+    starts weakly typed and a jitted loop re-traces once, docs/spec/pitfalls.md#pitfall-12), filters the extra keywords
     for ``value_fn`` (optax raises on unknown ones), computes missing ``value=``/``grad=``, and
     returns a zero step if optax's step or value is not finite. A non-finite trial value counts as an
     infinite decrease error in optax, so the search shrinks towards the last finite point.
 
     Lecture:
-        [002] "Quasi-Newton methods (BFGS most popular)", "L-BFGS"; SPEC.md §15–17.
+        [002] "Quasi-Newton methods (BFGS most popular)", "L-BFGS"; docs/spec/bfgs.md, docs/spec/lbfgs.md,
+        docs/spec/linesearch.md.
 
     Args:
         max_linesearch_steps: evaluations allowed (int >= 1); 20 as ``optax.lbfgs``.
@@ -276,7 +278,7 @@ def wolfe_linesearch(
 
 
 def check_linesearch(linesearch: Any) -> None:
-    """``TypeError`` unless ``linesearch`` is None or a gradient transformation (SPEC.md §15)."""
+    """``TypeError`` unless ``linesearch`` is None or a gradient transformation (docs/spec/bfgs.md)."""
     if linesearch is not None and not isinstance(linesearch, optax.GradientTransformation):
         raise TypeError(f"linesearch={linesearch!r} must be None or an optax GradientTransformation")
 

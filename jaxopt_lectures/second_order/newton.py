@@ -1,4 +1,4 @@
-r"""Newton's method (dense Hessian, Cholesky, Levenberg fallback) and Newton–CG (Hessian-free); SPEC.md §14.
+r"""Newton's method (dense Hessian, Cholesky, Levenberg fallback) and Newton–CG (Hessian-free); docs/spec/newton.md.
 
 [002] "second-order Taylor": minimising the quadratic model
 $J(\theta_0) + (\theta-\theta_0)^\top\nabla J + \tfrac12(\theta-\theta_0)^\top H(\theta-\theta_0)$ gives the
@@ -19,6 +19,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from jaxopt_lectures._validate import check_choice, check_range
+from jaxopt_lectures.second_order._common import check_rate
 from jaxopt_lectures.second_order.linesearch import descent_chain, objective, real_dtype
 
 INDEFINITE = ("solve", "levenberg")
@@ -35,11 +36,6 @@ class ScaleByNewtonCGState(NamedTuple):
     count: jax.Array  # int32
     cg_steps: jax.Array  # int32: conjugate-gradient iterations of the last update
     negative_curvature: jax.Array  # bool: CG stopped on a direction with pᵀ(H + δI)p <= 0
-
-
-def _check_rate(learning_rate: Any) -> None:
-    if not callable(learning_rate):
-        check_range("learning_rate", learning_rate, 0.0, low_open=True)
 
 
 def _flat_problem(fn: Callable[[Any], jax.Array], params: Any, g: Any):
@@ -167,7 +163,7 @@ def newton(
 
     Lecture:
         [002] "second-order Taylor expansion" / Newton parameter update; [001] §7.6 Second-order
-        methods. SPEC.md §14.
+        methods. docs/spec/newton.md.
 
     Args:
         learning_rate: $\eta > 0$ (float, jax scalar or schedule); 1 is the Newton step.
@@ -194,7 +190,7 @@ def newton(
         >>> print(x, trace.loss)
         [0.6 1.5] [ 0.75 -1.89]
     """
-    _check_rate(learning_rate)
+    check_rate(learning_rate)
     return descent_chain(scale_by_newton(damping=damping, indefinite=indefinite), learning_rate, linesearch)
 
 
@@ -205,7 +201,7 @@ def hvp(fun: Callable[[Any], jax.Array], params: Any, v: Any) -> Any:
     ``params`` and ``v`` are trees of the same structure.
 
     Lecture:
-        [002] Newton "Hessian has O(N²) elements" — what Newton–CG avoids. SPEC.md §14.
+        [002] Newton "Hessian has O(N²) elements" — what Newton–CG avoids. docs/spec/newton.md.
 
     References:
         Pearlmutter, Fast exact multiplication by the Hessian, Neural Computation 1994.
@@ -320,7 +316,7 @@ def newton_cg(
     Same method as ``scipy.optimize.minimize(method="Newton-CG")``.
 
     Lecture:
-        [002] Newton update and "Hessian has O(N²) elements"; [001] §7.6. SPEC.md §14.
+        [002] Newton update and "Hessian has O(N²) elements"; [001] §7.6. docs/spec/newton.md.
 
     Args:
         learning_rate: $\eta > 0$.
@@ -344,6 +340,6 @@ def newton_cg(
         >>> print(x.round(5))
         [ 1. -2.]
     """
-    _check_rate(learning_rate)
+    check_rate(learning_rate)
     direction = scale_by_newton_cg(damping=damping, max_cg_steps=max_cg_steps, cg_rtol=cg_rtol)
     return descent_chain(direction, learning_rate, linesearch)

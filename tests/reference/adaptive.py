@@ -1,4 +1,5 @@
-"""Float64 references of AdaGrad, RMSProp, AdaDelta, Adam and AdamW (SPEC.md §5–9).
+"""Float64 references of AdaGrad, RMSProp, AdaDelta, Adam and AdamW (docs/spec/adagrad.md, docs/spec/rmsprop.md,
+docs/spec/adadelta.md, docs/spec/adam.md, docs/spec/adamw.md).
 
 NumPy loops written from the lectures' and papers' equations, one step at a time, independently
 of the library's code, and torch.optim runners in float64. Signature of every reference:
@@ -14,7 +15,7 @@ from tests.reference.momentum import torch_updates  # noqa: F401 - the float64 t
 
 
 def numpy_adagrad(grads, values, params0, *, learning_rate, eps=1e-8, initial_accumulator=0.0, eps_in_sqrt=False):
-    """r ← r + g²; Δ = −η g/(√r + ε) or −η g/√(r + ε); Δ = 0 where r = 0 ([002] code; SPEC.md §5)."""
+    """r ← r + g²; Δ = −η g/(√r + ε) or −η g/√(r + ε); Δ = 0 where r = 0 ([002] code; docs/spec/adagrad.md)."""
     r, out = np.full(grads.shape[1], float(initial_accumulator)), np.zeros_like(grads)
     for t, g in enumerate(grads):
         r = r + g * g
@@ -26,7 +27,7 @@ def numpy_adagrad(grads, values, params0, *, learning_rate, eps=1e-8, initial_ac
 
 def numpy_rmsprop(grads, values, params0, *, learning_rate, decay=0.9, eps=1e-8, eps_in_sqrt=False,
                   centered=False, momentum=None, nesterov=False, initial_scale=0.0):
-    """[000]/[002] RMSProp; centered (Graves 2013); momentum b ← β_m b + s after the rate (SPEC.md §6)."""
+    """[000]/[002] RMSProp; centered (Graves 2013); momentum b ← β_m b + s after the rate (docs/spec/rmsprop.md)."""
     n = grads.shape[1]
     nu, mu, b = np.full(n, float(initial_scale)), np.zeros(n), np.zeros(n)
     out = np.zeros_like(grads)

@@ -1,6 +1,7 @@
 """Float64 NumPy loops of gradient descent and the three momentum forms, from the lectures' equations.
 
-Written in the lectures' notation, one step at a time (SPEC.md §1, §3, §4), independently of the
+Written in the lectures' notation, one step at a time (docs/spec/gradient-descent.md, docs/spec/momentum.md,
+docs/spec/nesterov.md), independently of the
 library's code. Signature of every reference: (grads (T, n), values (T,), params0 (n,), **kwargs)
 -> updates (T, n).
 """

@@ -1,6 +1,7 @@
 """Float64 NumPy loops of delta-delta, delta-bar-delta, Quickprop and Rprop, from the papers/lecture.
 
-One weight at a time, in the papers' if/else form (SPEC.md §10–13), written independently of the
+One weight at a time, in the papers' if/else form (docs/spec/delta-delta.md, docs/spec/delta-bar-delta.md,
+docs/spec/quickprop.md, docs/spec/rprop.md), written independently of the
 library's ``jnp.where`` code. Signature of every reference: (grads (T, n), values (T,), params0 (n,),
 **kwargs) -> updates (T, n). Updates are the moves Δw (descent sign).
 """

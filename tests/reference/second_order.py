@@ -1,4 +1,5 @@
-"""Float64 NumPy references for Newton, BFGS and L-BFGS, written from SPEC.md §14–16 (not from the code)."""
+"""Float64 NumPy references for Newton, BFGS and L-BFGS, written from docs/spec/newton.md, docs/spec/bfgs.md,
+docs/spec/lbfgs.md (not from the code)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def numpy_bfgs(grads, values, params0, learning_rate, linesearch=None, scale_ini
 
 
 def two_loop(g: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]], gamma: float) -> np.ndarray:
-    """H g from the pairs (s, y), oldest first; pairs with yᵀs = 0 are ignored (SPEC.md §16)."""
+    """H g from the pairs (s, y), oldest first; pairs with yᵀs = 0 are ignored (docs/spec/lbfgs.md)."""
     q, alphas = g.astype(np.float64).copy(), []
     for s, y in reversed(pairs):
         rho = 0.0 if y @ s == 0 else 1.0 / (y @ s)

@@ -1,7 +1,8 @@
-"""Registry rows of AdaGrad, RMSProp, AdaDelta, Adam and AdamW (SPEC.md §5–9, §23).
+"""Registry rows of AdaGrad, RMSProp, AdaDelta, Adam and AdamW (docs/spec/adagrad.md, docs/spec/rmsprop.md,
+docs/spec/adadelta.md, docs/spec/adam.md, docs/spec/adamw.md, docs/spec/references.md).
 
 Every row uses non-default hyperparameters; the schedule rows use a cosine decay. References are
-the exact optax configurations of SPEC.md §23 where one exists, else float64 NumPy loops from the
+the exact optax configurations of docs/spec/references.md where one exists, else float64 NumPy loops from the
 equations (tests/reference/adaptive.py). torch.optim float64 checks are in test_adaptive.py and
 test_adam.py.
 """
@@ -19,7 +20,7 @@ COSINE = harness.cosine(0.05, 60)
 SOLVE_COSINE = harness.cosine(0.05, 500)  # a decaying rate lets the adaptive methods settle
 BAD_RATE = ({"learning_rate": -0.1}, "learning_rate")
 BAD_EPS = ({"eps": -1e-8}, "eps")
-ADAM_TOL = 3e-5  # SPEC.md §0.4: float32 1 − β₂ᵗ limits cross-implementation agreement to ~1e-5
+ADAM_TOL = 3e-5  # docs/spec/conventions.md#reference-check-protocol: float32 1 − β₂ᵗ limits cross-implementation agreement to ~1e-5
 # ε values are large enough that moving ε inside/outside the root (or scaling it) breaks the match
 
 
@@ -32,7 +33,7 @@ def _optax_on_tree(factory):
     return reference
 
 
-# ------------------------------------------------------------------ AdaGrad (SPEC.md §5)
+# ------------------------------------------------------------------ AdaGrad (docs/spec/adagrad.md)
 ADAGRAD_INVALID = (BAD_RATE, BAD_EPS, ({"initial_accumulator": -0.1}, "initial_accumulator"))
 _optax_adagrad = harness.via_optax(
     lambda learning_rate, eps, initial_accumulator, eps_in_sqrt: optax.adagrad(
@@ -55,11 +56,11 @@ ADAGRAD = [
         lecture="[002] AdaGrad code (ε outside)", solve={"learning_rate": 0.3}),
 ]
 
-# ------------------------------------------------------------------ RMSProp (SPEC.md §6)
+# ------------------------------------------------------------------ RMSProp (docs/spec/rmsprop.md)
 RMSPROP_INVALID = (BAD_RATE, BAD_EPS, ({"decay": -0.1}, "decay"), ({"decay": 1.0}, "decay"),
                    ({"momentum": 1.0}, "momentum"), ({"momentum": None, "nesterov": True}, "nesterov"),
                    ({"initial_scale": -1.0}, "initial_scale"))
-# same keyword names, but optax's eps_in_sqrt defaults to True (ours: False, SPEC.md §25.4): pass it
+# same keyword names, but optax's eps_in_sqrt defaults to True (ours: False, docs/spec/pitfalls.md#pitfall-4): pass it
 _optax_rmsprop = harness.via_optax(
     lambda eps_in_sqrt=False, **kwargs: optax.rmsprop(eps_in_sqrt=eps_in_sqrt, **kwargs))
 RMSPROP_LECTURE = "[000] RMSProp (2012), [001] §7.4 RMSprop, [002] Leaky AdaGrad, [003] Fix #2"
@@ -86,7 +87,7 @@ RMSPROP = [
         lecture=RMSPROP_LECTURE, solve={"learning_rate": SOLVE_COSINE}),
 ]
 
-# ------------------------------------------------------------------ AdaDelta (SPEC.md §7)
+# ------------------------------------------------------------------ AdaDelta (docs/spec/adadelta.md)
 ADADELTA_INVALID = (BAD_RATE, ({"eps": 0.0}, "eps"), ({"rho": 1.0}, "rho"), ({"rho": -0.5}, "rho"),
                     ({"form": "slide"}, "form"))
 _optax_adadelta = harness.via_optax(
@@ -107,7 +108,7 @@ ADADELTA = [
         solve={**ADADELTA_SOLVE, "eps": 1e-2}, solve_steps=1000),
 ]
 
-# ------------------------------------------------------------------ Adam (SPEC.md §8)
+# ------------------------------------------------------------------ Adam (docs/spec/adam.md)
 ADAM_INVALID = (BAD_RATE, BAD_EPS, ({"b1": 1.0}, "b1"), ({"b1": -0.1}, "b1"), ({"b2": 1.0}, "b2"),
                 ({"eps_root": -1e-8}, "eps_root"))
 ADAM_KWARGS = {"learning_rate": 0.02, "b1": 0.8, "b2": 0.99, "eps": 1e-6}
@@ -142,7 +143,7 @@ ADAM = [
         lecture="beyond the lectures: Dozat 2016", solve={"learning_rate": SOLVE_COSINE}),
 ]
 
-# ------------------------------------------------------------------ AdamW (SPEC.md §9)
+# ------------------------------------------------------------------ AdamW (docs/spec/adamw.md)
 ADAMW_INVALID = (BAD_RATE, BAD_EPS, ({"b2": 1.0}, "b2"), ({"weight_decay": -1e-3}, "weight_decay"))
 _optax_adamw = _optax_on_tree(optax.adamw)  # same keyword names, mask included
 ADAMW = [

@@ -1,4 +1,5 @@
-"""Registry rows of gradient descent, momentum and Nesterov (SPEC.md §1, §3, §4)."""
+"""Registry rows of gradient descent, momentum and Nesterov (docs/spec/gradient-descent.md, docs/spec/momentum.md,
+docs/spec/nesterov.md)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ COSINE = harness.cosine(0.05, 60)  # the schedule-dependent forms are checked un
 
 
 def _optax_momentum(learning_rate, beta, nesterov=False, form="trace"):
-    """The exact optax configuration of each form (SPEC.md §3–4 reference checks)."""
+    """The exact optax configuration of each form (docs/spec/momentum.md, docs/spec/nesterov.md reference checks)."""
     if form == "trace":
         return optax.sgd(learning_rate, momentum=beta, nesterov=nesterov)
     if form == "velocity":
         return optax.chain(optax.scale_by_learning_rate(learning_rate), optax.trace(decay=beta, nesterov=nesterov))
-    if nesterov:  # ema(η) = trace(η(1 − β)) for any schedule (SPEC.md §4)
+    if nesterov:  # ema(η) = trace(η(1 − β)) for any schedule (docs/spec/nesterov.md)
         scaled = (lambda c: learning_rate(c) * (1 - beta)) if callable(learning_rate) else learning_rate * (1 - beta)
         return optax.sgd(scaled, momentum=beta, nesterov=True)
     return optax.chain(optax.ema(beta, debias=False), optax.scale_by_learning_rate(learning_rate))

@@ -1,4 +1,5 @@
-"""Registry entries of problems, losses, data, proximal regularization and the drivers (SPEC.md §2, §19–22).
+"""Registry entries of problems, losses, data, proximal regularization and the drivers (docs/spec/sgd.md,
+docs/spec/regularization.md, docs/spec/losses.md, docs/spec/problems.md, docs/spec/driver.md).
 
 None of these is an optimizer row: ``proximal`` is a post-processing step that needs a preceding
 optimizer (alone it would step *along* the gradient), so the generic convergence contract does not

@@ -18,10 +18,13 @@ class Row:
     kwargs: Mapping[str, Any]  # non-default values, so that a swapped default cannot hide
     reference: Callable[..., Any] | None = None  # (grads (T, n), values (T,), params0 (n,), **kwargs) -> updates (T, n)
     reference_name: str = ""  # what the reference is, for the docs (e.g. "optax.sgd(lr, momentum=β)")
-    rtol: float = 1e-5  # SPEC.md §0.4 and §23
+    rtol: float = 1e-5  # docs/spec/conventions.md#reference-check-protocol, docs/spec/references.md
     needs: tuple[str, ...] = ()  # update kwargs that must be present, e.g. ("value",)
     invalid: tuple[tuple[Mapping[str, Any], str], ...] = ()  # ((bad kwargs, argument the message names), ...)
     lecture: str = ""  # where the method comes from, e.g. "[001] §7.5 Rprop"
+    # test_reference.py runs ours and the reference in this dtype; "float64" for chaotic runs, where float32
+    # rounding differences between backends (GPU vs CPU reductions) grow until the trajectories part
+    dtype: str = "float32"
     solve: Mapping[str, Any] | None = None  # kwargs overrides for the ill-conditioned quadratic; None: kwargs
     solve_steps: int = 500
     elementwise: bool = True  # updates of each coordinate depend only on that coordinate's history

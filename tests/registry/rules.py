@@ -1,4 +1,5 @@
-"""Registry rows of delta-delta, delta-bar-delta, Quickprop and the four Rprop variants (SPEC.md §10–13)."""
+"""Registry rows of delta-delta, delta-bar-delta, Quickprop and the four Rprop variants (docs/spec/delta-delta.md,
+docs/spec/delta-bar-delta.md, docs/spec/quickprop.md, docs/spec/rprop.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ DELTA_DELTA_INVALID = (BAD_RATE, ({"learning_rate": 0.0}, "learning_rate"),
 DELTA_BAR_DELTA = dict(learning_rate=0.03, kappa=0.01, phi=0.3, theta=0.6)
 DELTA_BAR_DELTA_INVALID = (BAD_RATE, ({"kappa": -0.1}, "kappa"), ({"phi": 1.5}, "phi"), ({"phi": -0.1}, "phi"),
                            ({"theta": 1.0}, "theta"), ({"average": "mean"}, "average"))
-DELTA_BAR_DELTA_SOLVE = dict(learning_rate=1e-2, kappa=1e-4, phi=0.2, theta=0.7)  # SPEC.md §11 demo values
+DELTA_BAR_DELTA_SOLVE = dict(learning_rate=1e-2, kappa=1e-4, phi=0.2, theta=0.7)  # docs/spec/delta-bar-delta.md demo values
 
 QUICKPROP = dict(learning_rate=0.05, max_growth=1.5)
 QUICKPROP_INVALID = (BAD_RATE, ({"max_growth": 0.0}, "max_growth"), ({"safeguard": "yes"}, "safeguard"))
@@ -33,16 +34,16 @@ RPROP_LECTURE = {"rprop-": "[001] §7.5 Rprop (the slide's rule)", "rprop+": "[0
 
 ROWS = [
     Row("delta_delta/clipped", jol.delta_delta, {**DELTA_DELTA, "min_learning_rate": 0.005}, reference=ref.delta_delta,
-        reference_name=NUMPY.format("two equations of SPEC.md §10, rates clipped at min_learning_rate"),
+        reference_name=NUMPY.format("two equations of docs/spec/delta-delta.md, rates clipped at min_learning_rate"),
         invalid=DELTA_DELTA_INVALID, lecture="[001] §7.4 Delta-delta rule",
         solve={"learning_rate": 0.02, "meta_learning_rate": 1e-3}),
     Row("delta_delta/literal", jol.delta_delta, {**DELTA_DELTA, "min_learning_rate": None}, reference=ref.delta_delta,
-        reference_name=NUMPY.format("two equations of SPEC.md §10, unclipped (the slide)"),
+        reference_name=NUMPY.format("two equations of docs/spec/delta-delta.md, unclipped (the slide)"),
         invalid=DELTA_DELTA_INVALID, lecture="[001] §7.4 Delta-delta rule",
         solve={"learning_rate": 0.02, "meta_learning_rate": 1e-3}),
     *[
         Row(f"delta_bar_delta/{average}", jol.delta_bar_delta, {**DELTA_BAR_DELTA, "average": average},
-            reference=ref.delta_bar_delta, reference_name=NUMPY.format(f"SPEC.md §11 rule, average={average!r}"),
+            reference=ref.delta_bar_delta, reference_name=NUMPY.format(f"docs/spec/delta-bar-delta.md rule, average={average!r}"),
             invalid=DELTA_BAR_DELTA_INVALID, lecture="[001] §7.4 Delta-bar-delta rule" + (
                 " (Jacobs 1988's order)" if average == "previous" else " (the slide's ḡ(t))"),
             solve=DELTA_BAR_DELTA_SOLVE)
@@ -51,7 +52,7 @@ ROWS = [
     *[
         Row(f"quickprop/{name}", jol.quickprop, {**QUICKPROP, "learning_rate": rate, "safeguard": safeguard},
             reference=ref.quickprop, reference_name=NUMPY.format(
-                "Fahlman's rules (SPEC.md §12)" if safeguard else "bare secant step (SPEC.md §12)"),
+                "Fahlman's rules (docs/spec/quickprop.md)" if safeguard else "bare secant step (docs/spec/quickprop.md)"),
             invalid=QUICKPROP_INVALID, lecture="[001] §7.5 Quickprop" + ("; Fahlman 1988" if safeguard else ""),
             solve={"learning_rate": 0.01})
         for name, rate, safeguard in (("safeguarded", 0.05, True), ("bare", 0.05, False),
@@ -61,7 +62,7 @@ ROWS = [
         Row(f"rprop/{variant}", jol.rprop, {**RPROP, "variant": variant},
             reference=ref.torch_rprop if variant == "irprop-" else ref.rprop,
             reference_name="torch.optim.Rprop(lr=Δ0, etas=(η⁻, η⁺), step_sizes=(min, max)), float64"
-            if variant == "irprop-" else NUMPY.format(f"{variant} rules (SPEC.md §13)"),
+            if variant == "irprop-" else NUMPY.format(f"{variant} rules (docs/spec/rprop.md)"),
             needs=("value",) if variant == "irprop+" else (), invalid=RPROP_INVALID, lecture=RPROP_LECTURE[variant])
         for variant in ("rprop+", "rprop-", "irprop+", "irprop-")
     ],

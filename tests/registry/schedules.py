@@ -1,7 +1,8 @@
-"""Registry of the learning-rate schedules (SPEC.md §18, §23) and the plateau transform's optimizer row.
+"""Registry of the learning-rate schedules (docs/spec/schedules.md, docs/spec/references.md) and the plateau
+transform's optimizer row.
 
 ``SCHEDULES`` is the table that tests/test_schedules.py runs over: each row names the factory, its
-(non-default) kwargs, the float64 NumPy closed form written from SPEC.md §18, the optax/torch
+(non-default) kwargs, the float64 NumPy closed form written from docs/spec/schedules.md, the optax/torch
 configurations that must give the same values, the hyperparameters to ``jax.vmap`` over, and the
 invalid arguments. Schedules are not optimizers, so their public names are in ``EXEMPT``;
 ``reduce_on_plateau`` is a transform and gets an optimizer ``Row`` (sgd followed by it), so the
@@ -20,11 +21,11 @@ import numpy as np
 import optax
 
 import jaxopt_lectures as jol
-from experiments.schedules import torch_rates
+from tests.reference.schedules import torch_rates
 from tests import harness
 from tests.registry.row import Row
 
-N_COUNTS = 1200  # counts 0…1199 (SPEC.md §23 asks for >= 1000, boundaries included)
+N_COUNTS = 1200  # counts 0…1199 (docs/spec/references.md asks for >= 1000, boundaries included)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +46,7 @@ class ScheduleRow:
         return self.make(**{**self.kwargs, **overrides})
 
 
-# ---- float64 closed forms (SPEC.md §18), t = 0-based count (float array) --------------------------
+# ---- float64 closed forms (docs/spec/schedules.md), t = 0-based count (float array) --------------------------
 
 def np_step(t, init_value, boundaries, factor):
     return init_value * factor ** np.sum(np.asarray(t)[..., None] >= np.asarray(boundaries), axis=-1)

@@ -1,6 +1,8 @@
-"""Registry rows of Newton, Newton–CG, BFGS and L-BFGS with and without line searches (SPEC.md §14–17).
+"""Registry rows of Newton, Newton–CG, BFGS and L-BFGS with and without line searches (docs/spec/newton.md,
+docs/spec/bfgs.md, docs/spec/lbfgs.md, docs/spec/linesearch.md).
 
-The rows that need ``value_fn=`` have no step-by-step ``reference`` (the stream protocol of §0.4
+The rows that need ``value_fn=`` have no step-by-step ``reference`` (the stream protocol of
+docs/spec/conventions.md#reference-check-protocol
 passes no objective), and fixed-step BFGS has none either: on a random gradient stream yᵀs can be
 arbitrarily close to 0 and a float32 run drifts from any float64 loop (0.3% after 7 steps) although
 both are right; its NumPy and jaxopt references run in tests/test_second_order.py (float64 stream,
@@ -31,7 +33,7 @@ SECOND_ORDER = dict(elementwise=False, solve_steps=60)
 
 
 def newton_armijo(*, learning_rate=1.0, damping=0.0, indefinite="solve"):
-    """Newton restarted at the unit step with Armijo backtracking (SPEC.md §14 Proposal)."""
+    """Newton restarted at the unit step with Armijo backtracking (docs/spec/newton.md Proposal)."""
     linesearch = jol.armijo_linesearch(max_linesearch_steps=15, decrease_factor=0.6)
     return jol.newton(learning_rate=learning_rate, damping=damping, indefinite=indefinite, linesearch=linesearch)
 
@@ -56,8 +58,8 @@ ROWS = [
         invalid=(BAD_RATE,), lecture=BFGS_LECTURE, **SECOND_ORDER),
     Row("lbfgs/fixed-step", jol.lbfgs, {"memory_size": 4, "learning_rate": 0.05, "linesearch": None},
         reference=harness.via_optax(lambda memory_size, learning_rate, linesearch: __import__("optax").lbfgs(
-            learning_rate=learning_rate, memory_size=memory_size, linesearch=linesearch)),
-        reference_name="optax.lbfgs(learning_rate=η, memory_size=m, linesearch=None)",
+            learning_rate=learning_rate, memory_size=memory_size, linesearch=linesearch), dtype="float64"),
+        reference_name="optax.lbfgs(learning_rate=η, memory_size=m, linesearch=None)", dtype="float64",
         invalid=LBFGS_INVALID, lecture=LBFGS_LECTURE, solve={"learning_rate": 0.03, "linesearch": None},
         elementwise=False, solve_steps=500),
     Row("lbfgs/wolfe", jol.lbfgs, {"memory_size": 5, "learning_rate": 0.9}, needs=("value_fn",),
