@@ -34,7 +34,7 @@ import jaxopt_lectures as jol
 from experiments import _claims, _common
 
 FULL = dict(sizes=(64, 128, 256, 512, 1024, 1536, 2048, 3072), repeats=5, top=4)
-QUICK = dict(sizes=(64, 128, 256, 512, 768, 1024), repeats=3, top=3)
+QUICK = dict(sizes=(128, 256, 512, 1024), repeats=5, top=3)
 PARTS = ("newton step", "hessian build", "cholesky solve", "first-order step")
 
 
