@@ -125,12 +125,12 @@ def _measure(r: dict) -> dict:
 
 CLAIMS = (
     _claims.Claim(
-        "lbfgs-full-batch", "002", "L-BFGS usually works very well in full batch, deterministic mode",
+        "lbfgs-full-batch", "002", "L-BFGS: Usually works very well in full batch, deterministic mode",
         "lbfgs_minibatch", measure=_measure,
         verdict=_claims.at_most("full_gap", 1e-4, partly=1e-3, what="full-batch L-BFGS: final F − F*"),
         examples=({"full_gap": 1e-6}, {"full_gap": 0.05})),
     _claims.Claim(
-        "lbfgs-minibatch-bad", "002", "L-BFGS does not transfer very well to mini-batch setting. Gives bad results.",
+        "lbfgs-minibatch-bad", "002", "L-BFGS: Does not transfer very well to mini-batch setting. Gives bad results.",
         "lbfgs_minibatch", measure=_measure,
         verdict=_claims.all_of(
             _claims.at_least("minibatch_over_full", 100.0, what="mini-batch ÷ full-batch L-BFGS final gap"),

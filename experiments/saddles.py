@@ -174,8 +174,8 @@ CLAIMS = (
         examples=({"minima_reached": 4, "fraction_unconverged": 0.0},
                   {"minima_reached": 1, "fraction_unconverged": 0.0})),
     _claims.Claim(
-        "camel-local-minima", "002", "What if the loss function has a local minima? Zero gradient, gradient "
-        "descent gets stuck", _FIG,
+        "camel-local-minima", "002", "What if the loss function has a local minima or saddle point? … Zero "
+        "gradient, gradient descent gets stuck", _FIG,
         measure=lambda r: {"fraction_local": r["three_hump_camel"]["fraction_local"],
                            "fraction_global": r["three_hump_camel"]["fraction_global"]},
         verdict=_claims.all_of(

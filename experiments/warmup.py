@@ -197,8 +197,8 @@ CLAIMS = (
             _claims.at_most("diverged_with", 0.0, partly=0.34, what="share of seeds diverged with warmup")),
         examples=({"diverged_without": 1.0, "diverged_with": 0.0}, {"diverged_without": 0.0, "diverged_with": 0.0})),
     _claims.Claim(
-        "schedule-decay-lowers-loss", "002", "Learning rate decays over time (Step: reduce learning rate at a few "
-        "fixed points; Cosine)", "warmup_schedules_digits",
+        "schedule-decay-lowers-loss", "002", "Learning rate decays over time … Step: Reduce learning rate at a few "
+        "fixed points … Cosine", "warmup_schedules_digits",
         measure=_decay_measure,
         verdict=_claims.at_most("decayed_over_constant", 0.9, partly=1.0,
                                 what="best final train loss of step/cosine ÷ constant rate's"),
