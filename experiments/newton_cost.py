@@ -9,7 +9,8 @@ Gaussian, eigenvalues in about $[0.6, 3.4]$), this times one compiled step of
 * its two parts alone: the Hessian build and the Cholesky solve ``cho_solve(cholesky(H), g)``;
 * a first-order step ``jol.sgd`` (one gradient, $O(N^2)$),
 
-each the best of ``repeats`` runs after a compile-and-warm-up call, in float32 on the CPU. The
+each the fastest of at least ``repeats`` calls (more for fast calls, see `best_time`) after a
+compile-and-warm-up call, in float32 on the CPU. The
 fitted log–log slope over the top sizes estimates the exponent; at small $N$ fixed per-call
 overheads flatten every curve, so the slopes approach 3 (Newton) and 2 (first order) only at the
 largest sizes, and the ratio Newton/first-order time grows roughly like $N$. Timings are of the
@@ -34,7 +35,7 @@ import jaxopt_lectures as jol
 from experiments import _claims, _common
 
 FULL = dict(sizes=(128, 256, 512, 1024, 1536, 2048, 3072), repeats=7, top=4)
-QUICK = dict(sizes=(128, 256, 512, 1024), repeats=10, top=3)
+QUICK = dict(sizes=(128, 256, 512, 768), repeats=5, top=3)
 PARTS = ("newton step", "hessian build", "cholesky solve", "first-order step")
 
 
@@ -56,14 +57,19 @@ def _one_step(f: Callable, tx: optax.GradientTransformationExtraArgs) -> Callabl
     return jax.jit(step)
 
 
-def best_time(fn: Callable, *args, repeats: int) -> float:
-    """Seconds of the fastest of ``repeats`` calls of ``fn(*args)``, after one compile-and-warm-up call."""
+def best_time(fn: Callable, *args, repeats: int, min_total: float = 0.2) -> float:
+    """Seconds of the fastest call of ``fn(*args)``, after one compile-and-warm-up call.
+
+    At least ``repeats`` calls, and more (up to 1000) until ``min_total`` seconds are spent: the fast
+    calls at small N get many tries, so a busy machine rarely spoils all of them.
+    """
     jax.block_until_ready(fn(*args))
-    best = np.inf
-    for _ in range(repeats):
+    best, spent, calls = np.inf, 0.0, 0
+    while calls < repeats or (spent < min_total and calls < 1000):
         start = time.perf_counter()
         jax.block_until_ready(fn(*args))
-        best = min(best, time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        best, spent, calls = min(best, elapsed), spent + elapsed, calls + 1
     return float(best)
 
 
