@@ -16,7 +16,8 @@ import time
 from experiments import _claims, _common
 
 EXPERIMENTS = ("trajectories", "quadratic_dynamics", "schedules", "digits", "classic_rules", "gradient_check",
-               "second_order", "robbins_monro", "adaptive_startup", "regularization", "momentum_memory")
+               "second_order", "robbins_monro", "adaptive_startup", "regularization", "momentum_memory", "warmup",
+               "lbfgs_minibatch", "saddles", "newton_cost", "standardization")
 
 
 def _section(name: str, module, summary: str, figures: list[pathlib.Path], out: pathlib.Path) -> str:

@@ -23,7 +23,8 @@ class GuidePage:
 
 
 GUIDE = (
-    GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",), ("quadratic_dynamics", "robbins_monro")),
+    GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",), ("quadratic_dynamics", "robbins_monro", "saddles",
+                                                                                   "standardization")),
     GuidePage("guide/momentum.md", "Momentum and Nesterov", ("momentum", "nesterov"),
               ("trajectories", "momentum_memory")),
     GuidePage("guide/adaptive.md", "Adaptive methods", ("adagrad", "rmsprop", "adadelta", "adam", "adamw"),
@@ -34,12 +35,12 @@ GUIDE = (
               ("constant_schedule", "step_decay", "exponential_decay", "inverse_time_decay", "inverse_sqrt_decay",
                "polynomial_decay", "linear_decay", "cosine_decay", "sgdr", "linear_warmup", "cyclic_triangular",
                "transformer_schedule", "batch_size_scaled", "per_epoch", "reduce_on_plateau"),
-              ("schedules",)),
+              ("schedules", "warmup")),
     GuidePage("guide/regularization.md", "Regularization", ("add_l2", "decoupled_weight_decay", "proximal"),
               ("regularization",)),
     GuidePage("guide/second-order.md", "Second-order methods",
               ("newton", "newton_cg", "bfgs", "lbfgs", "armijo_linesearch", "wolfe_linesearch", "hvp"),
-              ("second_order",)),
+              ("second_order", "lbfgs_minibatch", "newton_cost")),
     GuidePage("guide/losses.md", "Losses, gradient checking, problems and the driver",
               ("losses.mse", "losses.softmax_cross_entropy", "losses.multiclass_hinge", "losses.logistic",
                "losses.l1_penalty", "losses.l2_penalty", "losses.check_grad", "minimize", "fit", "problems", "data"),
@@ -55,7 +56,8 @@ NOT_IN_GUIDE = {
 
 # experiments.<name> modules the docs build runs with --quick; the order is the gallery order
 EXPERIMENTS = ("quadratic_dynamics", "trajectories", "digits", "classic_rules", "schedules", "second_order",
-               "gradient_check", "robbins_monro", "adaptive_startup", "regularization", "momentum_memory")
+               "gradient_check", "robbins_monro", "adaptive_startup", "regularization", "momentum_memory", "warmup",
+               "lbfgs_minibatch", "saddles", "newton_cost", "standardization")
 # experiments the docs do not run, with the reason (tests/test_docs.py checks every experiment is in one list)
 NOT_IN_DOCS = {
     "tour": "it runs the other experiments into one HTML page; the docs run them directly",
