@@ -23,8 +23,8 @@ class GuidePage:
 
 
 GUIDE = (
-    GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",), ("quadratic_dynamics", "robbins_monro", "saddles",
-                                                                                   "standardization")),
+    GuidePage("guide/gradient-descent.md", "Gradient descent", ("sgd",),
+              ("quadratic_dynamics", "robbins_monro", "saddles", "standardization")),
     GuidePage("guide/momentum.md", "Momentum and Nesterov", ("momentum", "nesterov"),
               ("trajectories", "momentum_memory")),
     GuidePage("guide/adaptive.md", "Adaptive methods", ("adagrad", "rmsprop", "adadelta", "adam", "adamw"),
