@@ -178,7 +178,7 @@ def _mismatch(got: Any, want: Any, rtol: float, atol: float) -> str | None:
         bad = ~np.isclose(g, w, rtol=rtol, atol=atol)
         if bad.any():
             i = tuple(int(k) for k in np.argwhere(bad)[0])
-            return f"leaf {path}{list(i) if i else ''}: got {g[i]!r}, want {w[i]!r} (rtol={rtol}, atol={atol})"
+            return f"leaf {path}{list(i) if i else ''}: got {float(g[i])!r}, want {float(w[i])!r} (rtol={rtol}, atol={atol})"
     return None
 
 
@@ -295,7 +295,7 @@ def _finite(s: _Subject, dtypes: tuple[str, ...]) -> None:
                 bad = ~np.isfinite(values)
                 if bad.any():
                     evidence.append(f"{dtype}: update leaf {path} at step {k + 1} has {int(bad.sum())} non-finite "
-                                    f"entries (first: {values[bad][0]!r})")
+                                    f"entries (first: {float(values[bad][0])!r})")
     if evidence:
         raise AssertionError("; ".join(evidence))
 
@@ -648,9 +648,9 @@ def check_matches_reference(
     bad = ~np.isclose(ours, theirs, rtol=rtol, atol=atol)
     if bad.any():
         t, i = (int(k) for k in np.argwhere(bad)[0])
-        raise AssertionError(f"step {t} (0-based) of {steps}, leaf {_leaf_at(template, i)}: tx gave {ours[t, i]!r}, "
-                             f"the reference {theirs[t, i]!r} (rtol={rtol}, atol={atol:.3g}); "
-                             f"{int(bad.sum())} of {bad.size} entries differ, {int(bad.any(axis=1).sum())} steps")
+        raise AssertionError(f"step {t} (0-based) of {steps}, leaf {_leaf_at(template, i)}: tx gave {float(ours[t, i])!r}, "
+                             f"the reference {float(theirs[t, i])!r} (rtol={rtol}, atol={atol:.3g}); "
+                             f"{int(bad.sum())} of {bad.size} entries differ, in {int(bad.any(axis=1).sum())} of {steps} steps")
     return ReferenceReport(steps, float(np.abs(ours - theirs).max()), atol)
 
 
