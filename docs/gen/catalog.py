@@ -48,6 +48,7 @@ GUIDE = (
 # every public name still has its section in the API reference
 NOT_IN_GUIDE = {
     "nesterov_iterate": "a helper explained in the momentum guide's prose",
+    "testing": "the conformance kit, on its own page (testing.md)",
     "fuse": "performance (issue 12)", "fused_step": "performance (issue 12)", "ravel_by_dtype": "performance (issue 12)",
 }
 
