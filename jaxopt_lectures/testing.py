@@ -340,7 +340,6 @@ def _inject_hyperparams(s: _Subject, dtypes: tuple[str, ...]) -> None:
     r0 = _rate_value(s)
     static = tuple(k for k, v in s.kwargs.items() if isinstance(v, (str, bool)) or v is None)
     injected = optax.inject_hyperparams(s.hyper, static_args=static)(**{**s.kwargs, RATE: r0})
-    piecewise = s.hyper(**{**s.kwargs, RATE: lambda count: jnp.where(count < 3, r0, 2 * r0)})
     grads_list = [s.grads(5, scale=1 + 0.3 * k) for k in range(5)]
     state, params, got = injected.init(s.params), s.params, []
     for k, g in enumerate(grads_list):
@@ -349,7 +348,13 @@ def _inject_hyperparams(s: _Subject, dtypes: tuple[str, ...]) -> None:
         u, state = s.update(injected, g, state, params)
         params = optax.apply_updates(params, u)
         got.append(u)
-    want = s.steps(piecewise, grads_list)
+    try:
+        piecewise = s.hyper(**{**s.kwargs, RATE: lambda count: jnp.where(count < 3, r0, 2 * r0)})
+        want = s.steps(piecewise, grads_list)
+    except Exception as error:  # noqa: BLE001 - explain what the check needs
+        raise AssertionError(f"the factory with a schedule as learning_rate raised {type(error).__name__}: {error} "
+                             "(the check compares with a piecewise-constant schedule: learning_rate must accept "
+                             "a schedule, like optax's ScalarOrSchedule)") from error
     for k, (a, b) in enumerate(zip(got, want)):
         _expect_close(a, b, f"step {k + 1}: injected vs scheduled rate", rtol=1e-5, atol=1e-7)
 

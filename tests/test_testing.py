@@ -7,6 +7,7 @@ must pass on optax's own optimizers and fail, naming the right check, on each ki
 from __future__ import annotations
 
 import functools
+import pathlib
 import re
 
 import jax
@@ -21,6 +22,7 @@ from tests import harness
 from tests.reference import rules as rules_ref
 
 F32 = ("float32",)
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def failed_checks(error: pytest.ExceptionInfo) -> set[str]:
@@ -132,7 +134,7 @@ def test_optax_rprop_one_step_lag_is_caught_against_the_papers_loop():
     params = harness.tree_of(np.ones(harness.N))
     ours = functools.partial(jol.rprop, learning_rate=0.05, variant="rprop-")
     testing.check_matches_reference(ours, paper_rprop, params=params, steps=30)
-    with pytest.raises(AssertionError, match=r"^step \d+ \(0-based\)"):
+    with pytest.raises(AssertionError, match=r"^step 0 \(0-based\) of 30, leaf \['a'\]\[0\]: tx gave -?0.0, "):
         testing.check_matches_reference(optax.rprop(0.05, eta_minus=0.5, eta_plus=1.2, min_step_size=1e-6,
                                                     max_step_size=50.0), paper_rprop, params=params, steps=30)
 
@@ -164,3 +166,14 @@ def test_the_default_pytree_has_scalar_vector_matrix_and_zero_leaves():
     shapes = {k: np.shape(v) for k, v in testing.default_params().items()}
     assert shapes == {"matrix": (2, 4), "scalar": (), "vector": (3,), "zero": (2,)}
     assert not np.any(testing.default_params()["zero"])
+
+
+@pytest.mark.slow  # every check in three dtypes, and 100 reference steps
+def test_the_docs_example_runs_and_passes():
+    code = re.search(r"```python\n(.*?)```", (ROOT / "docs" / "testing.md").read_text(), re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "docs/testing.md", "exec"), namespace)  # noqa: S102 - the page's own example
+    tests = [f for name, f in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 2
+    for test in tests:
+        test()
