@@ -210,9 +210,9 @@ class _Subject:
     def update(self, tx: Transformation, grads: Any, state: Any, params: Any, **more: Any) -> tuple[Any, Any]:
         return tx.update(grads, state, params, **(self.extras(params) | more))
 
-    def steps(self, tx: Transformation, grads_list: Sequence[Any], params: Any = None) -> list[Any]:
-        """The updates of plain (eager) steps, each at the params the previous updates moved."""
-        params = self.params if params is None else params
+    def steps(self, tx: Transformation, grads_list: Sequence[Any]) -> list[Any]:
+        """The updates of plain (eager) steps from ``params``, each at the params the previous updates moved."""
+        params = self.params
         state, out = tx.init(params), []
         for g in grads_list:
             u, state = self.update(tx, g, state, params)
