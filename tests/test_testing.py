@@ -64,6 +64,7 @@ def sgd_doubled_at_step(k: int) -> optax.GradientTransformationExtraArgs:
     return transformation(lambda p: jnp.zeros([], jnp.int32), update)
 
 
+@pytest.mark.slow  # every check in three dtypes: 15-85 s on a loaded 2-core machine
 @pytest.mark.parametrize("factory", [functools.partial(optax.adam, learning_rate=1e-2),
                                      functools.partial(optax.sgd, learning_rate=0.1, momentum=0.9)],
                          ids=["adam", "sgd"])
@@ -73,6 +74,7 @@ def test_passes_on_optax_optimizers_with_every_check_and_dtype(factory):
     assert report.dtypes == ("float32", "bfloat16", "float64")
 
 
+@pytest.mark.slow  # ten checks: ~20 s on a loaded 2-core machine
 def test_a_transformation_without_a_factory_skips_the_learning_rate_checks():
     report = testing.check_transformation(optax.adam(1e-2), dtypes=F32, checks=None)
     assert report.skipped == ("inject_hyperparams", "vmap_learning_rate")
