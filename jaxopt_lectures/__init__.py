@@ -4,7 +4,7 @@ Every name below is an ``optax.GradientTransformationExtraArgs`` factory, a sche
 helper; see README.md and docs/spec/api.md.
 """
 
-from jaxopt_lectures import data, losses, problems
+from jaxopt_lectures import data, losses, problems, testing
 from jaxopt_lectures.adam import ScaleByAdamState, adam, adamw, scale_by_adam, scale_by_adamw
 from jaxopt_lectures.adaptive import (
     ScaleByAdadeltaState,
@@ -162,6 +162,7 @@ __all__ = [
     "sgd",
     "sgdr",
     "step_decay",
+    "testing",
     "transformer_schedule",
     "wolfe_linesearch",
 ]

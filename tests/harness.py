@@ -1,10 +1,9 @@
-"""Shared fixtures of the test suite: the random pytree, gradient streams and the update runner.
+"""Shared fixtures of the test suite: the random pytree, and the kit's gradient stream and update runner.
 
-The reference-check protocol (docs/spec/conventions.md#reference-check-protocol): a fixed stream of random gradient
-vectors is fed to
-the float32 implementation on a pytree with leaves of different shapes and to the reference
-(float64 NumPy loop, or an optax/torch configuration) on the flat vector; the updates are
-compared step by step.
+The reference-check protocol (docs/spec/conventions.md#reference-check-protocol) is ``jaxopt_lectures.testing``'s: a fixed
+stream of random gradient vectors is fed to the float32 implementation on a pytree with leaves of
+different shapes and to the reference (float64 NumPy loop, or an optax/torch configuration) on the
+flat vector; the updates are compared step by step.
 """
 
 from __future__ import annotations
@@ -16,7 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.flatten_util import ravel_pytree
+
+from jaxopt_lectures import testing
 
 SHAPES = {"a": (3,), "b": (2, 4), "c": ()}  # three leaves of different shapes, a scalar among them
 N = sum(int(np.prod(s)) for s in SHAPES.values())
@@ -33,6 +33,12 @@ def tree_of(vector: Any, dtype: Any = jnp.float32) -> dict:
     return out
 
 
+def numpy_tree(vector: np.ndarray) -> dict:
+    """:func:`tree_of` in NumPy float64 (for references' updates: no float32 rounding)."""
+    ends = np.cumsum([int(np.prod(s)) for s in SHAPES.values()])
+    return {k: part.reshape(s) for (k, s), part in zip(SHAPES.items(), np.split(np.asarray(vector), ends[:-1]))}
+
+
 def flat(tree: Any) -> np.ndarray:
     """The inverse of :func:`tree_of` (as float64 NumPy)."""
     return np.concatenate([np.asarray(tree[k], np.float64).reshape(-1) for k in SHAPES])
@@ -45,21 +51,8 @@ def tree_pair(seed: int = 0, dtype: Any = jnp.float32) -> tuple[dict, dict]:
 
 
 def gradient_stream(steps: int = 100, seed: int = 0, n: int = N) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(grads (T, n), values (T,), params0 (n,)): normal draws with exact zeros and repeats.
-
-    Every 7th step repeats the previous gradient exactly, ~5% of the entries are exact zeros,
-    and the scripted loss values mostly decrease but sometimes increase (for iRprop+ and
-    plateau logic). All numbers are float32-representable, so float32 and float64 runs see the
-    same inputs.
-    """
-    rng = np.random.default_rng(seed)
-    grads = rng.normal(size=(steps, n))
-    grads[rng.random((steps, n)) < 0.05] = 0.0
-    grads[7::7] = grads[6:-1:7][: len(grads[7::7])]
-    values = 10 * np.exp(-0.02 * np.arange(steps)) + rng.random(steps)
-    params0 = rng.normal(size=n)
-    f32 = lambda x: x.astype(np.float32).astype(np.float64)
-    return f32(grads), f32(values), f32(params0)
+    """(grads (T, n), values (T,), params0 (n,)): the kit's stream (exact zeros, repeats, float32 values)."""
+    return testing.gradient_stream(steps, seed, n)
 
 
 def run_updates(
@@ -72,28 +65,9 @@ def run_updates(
     dtype: Any = jnp.float32,
     extra: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
-    """Feed the stream to ``tx`` in one jitted ``lax.scan``; return the updates as (T, n) float64.
-
-    The updates are applied to the params (so methods that read params see a real trajectory),
-    and ``value=`` is passed from the scripted values. ``as_tree=False`` runs on the flat vector
-    (for references that are elementwise anyway).
-    """
-    to_tree = (lambda v: tree_of(v, dtype)) if as_tree else (lambda v: jnp.asarray(v, dtype))
-    to_flat = (lambda t: ravel_pytree([t[k] for k in SHAPES])[0]) if as_tree else (lambda v: v)
-    extra = dict(extra or {})
-
-    @jax.jit
-    def scan(grads, values, p0):
-        def step(carry, inputs):
-            params, state = carry
-            g, value = inputs
-            updates, state = tx.update(to_tree(g), state, params, value=value, **extra)
-            return (optax.apply_updates(params, updates), state), to_flat(updates)
-
-        params = to_tree(p0)
-        return jax.lax.scan(step, (params, tx.init(params)), (grads, values))[1]
-
-    return np.asarray(scan(jnp.asarray(grads, dtype), jnp.asarray(values, dtype), p0=jnp.asarray(params0, dtype)), np.float64)
+    """The kit's jitted scan of ``tx`` over the stream on the test pytree (``as_tree=False``: the flat vector)."""
+    template = tree_of(np.zeros(N)) if as_tree else jnp.zeros(N)
+    return testing.run_stream(tx, grads, values, params0, template, dtype=dtype, extra_args=extra)
 
 
 def via_optax(factory: Callable[..., optax.GradientTransformation], dtype: Any = jnp.float32) -> Callable[..., np.ndarray]:

@@ -51,6 +51,7 @@ GUIDE = (
 # every public name still has its section in the API reference
 NOT_IN_GUIDE = {
     "nesterov_iterate": "a helper explained in the momentum guide's prose",
+    "testing": "the conformance kit, on its own page (testing.md)",
     "fuse": "performance (docs/performance.md)", "fused_step": "performance (docs/performance.md)", "ravel_by_dtype": "performance (docs/performance.md)",
 }
 
