@@ -208,10 +208,10 @@ def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None,
             "jol.fuse(jol.adam(1e-3)))")
 
 
-def _check_unmasked(inner: dict, name: str) -> None:
+def _check_unmasked(state: Any, name: str) -> None:
     """Raise if the wrapped transform holds a mask (``optax.masked``): inside ``fuse`` it would see ``{dtype: buffer}``."""
     is_masked = lambda x: isinstance(x, optax.MaskedState)
-    if any(is_masked(x) for x in jax.tree.leaves(inner, is_leaf=is_masked)):
+    if any(is_masked(x) for x in jax.tree.leaves(state, is_leaf=is_masked)):
         raise ValueError(f"fuse({name}): the wrapped transform is masked (optax.masked, mask=...), and inside fuse "
                          "the mask would see the flat buffers {dtype: buffer}, not the params tree; apply the mask "
                          "outside fuse, e.g. optax.masked(jol.fuse(tx), mask)")
@@ -283,9 +283,9 @@ def fuse(
 
     def init(params: optax.Params) -> FusedState:
         _check_mesh(params)
+        _check_unmasked(jax.eval_shape(tx.init, params), name_)  # on the tree: a mask may not fit the flat dict
         flat, unravel = ravel_by_dtype(params)
         inner = {name: tx.init(p) for name, p in flat.items()}
-        _check_unmasked(inner, name_)
         return _new_state(inner, unravel.starts, _is_abstract(flat))
 
     def update(updates, state, params=None, **extra_args):
