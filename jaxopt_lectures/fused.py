@@ -1,6 +1,6 @@
 r"""The fast path: optimizer state in one flat buffer per dtype, updated chunk by chunk in one pass.
 
-Why (measured, benchmarks/README.md and shared/PERF_NOTES.md): on CPU, XLA compiles an
+Why (measured, benchmarks/README.md): on CPU, XLA compiles an
 elementwise optimizer into one full-array loop per output (Adam: $m$, $v$, then $\theta$; about 40
 bytes move per parameter instead of the 28 that one pass needs), and a tree of many small leaves
 costs a loop, a kernel launch and compile time per leaf. Here
@@ -14,14 +14,22 @@ costs a loop, a kernel launch and compile time per leaf. Here
   project's shared 2-core CPU (benchmarks/README.md) the per-chunk dispatch costs more than the
   saved traffic (Adam on 16M: 43.7 ms chunked vs 20.9 ms whole), so it is opt-in.
 
-The wrapped transform must be *elementwise* (each coordinate's update depends only on that
-coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of SPEC.md
-§1–§13 except the second-order ones. Wrapping a transform that reduces over the params (global-norm
-clipping, line searches, L-BFGS) would reduce over one chunk only: chain those *outside* ``fuse``.
-Masks (``adamw(mask=...)``, ``optax.masked``) inside ``fuse`` see the flat dict ``{dtype: buffer}``,
-not the params tree: apply them outside ``fuse``.
+On a params *tree* (the drop-in use, ``tx = fuse(adam(1e-3))``) each step concatenates the
+gradient leaves and splits the flat updates back; the split reads each leaf's start from
+``FusedState.offsets``, runtime int32 scalars, so XLA's CPU backend compiles one split kernel per
+leaf *shape* and reuses it (it deduplicates identical kernels), where constant offsets made one
+LLVM kernel per leaf: 20 s instead of 2 s to compile Adam on 256 leaves (benchmarks/README.md).
 
-Lecture: none (engineering; issue 12). References: torch's fused/foreach multi-tensor optimizers
+The wrapped transform must be *elementwise* (each coordinate's update depends only on that
+coordinate's history and on scalars such as ``count`` or ``value=``): every first-order optimizer
+of this library (docs/spec/gradient-descent.md to docs/spec/rprop.md). A transform that mixes
+coordinates (global-norm clipping, line searches, L-BFGS: a reduction, dot product, sort or
+permutation of the flat buffer in its traced update) raises a ``ValueError`` naming it, and so does a
+masked one (``adamw(mask=...)``, ``optax.masked``: the mask would see ``{dtype: buffer}``): chain
+those *outside* ``fuse``. Params split over several devices raise too (the flat buffers would
+gather them every step); replicated params (data parallel) work, with no collective in the step.
+
+Lecture: none (engineering). References: torch's fused/foreach multi-tensor optimizers
 (``torch.optim.Adam(fused=True)``); ``optax.flatten``, which re-concatenates the leaves every step.
 """
 
@@ -246,10 +254,13 @@ def fuse(
     concatenates the gradient leaves of each dtype (free when the params are already flat, see
     :func:`ravel_by_dtype`), runs ``tx.update`` chunk by chunk, and splits the updates back into
     the gradient's tree. Pair it with :func:`fused_step` to also apply the updates in the same pass.
-    The flat buffers are a single-device layout: for params sharded over a mesh use ``tx`` itself
-    (which keeps each leaf's sharding; tests/test_sharding.py).
+    The leaves' start offsets are kept in the state (``FusedState.offsets``) as runtime values, so
+    that the split compiles once per leaf shape. The flat buffers work on one device and on
+    replicated params (data parallel, no collective in the step); params split over a mesh (FSDP)
+    raise a ``ValueError``: use ``tx`` itself there, which keeps each leaf's sharding
+    (tests/test_sharding.py).
 
-    Lecture: none (the optimizers' maths is ``tx``'s). Issue 12; shared/PERF_NOTES.md.
+    Lecture: none (the optimizers' maths is ``tx``'s).
 
     Args:
         tx: an elementwise gradient transformation (any alias of this library except the
@@ -259,7 +270,9 @@ def fuse(
             makes one loop per output, as for a single-leaf tree).
 
     Raises:
-        ValueError: ``chunk_size`` < 1.
+        ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (at the first ``update``: its traced
+            update reduces, sorts or permutes the flat buffer) or masked (at ``init``); a param
+            split over several devices (at ``init``).
 
     References:
         torch.optim's ``fused=True`` multi-tensor kernels; optax.flatten.
@@ -316,7 +329,7 @@ def fused_step(
     (:func:`ravel_by_dtype`) so that no concatenation happens per step, and jit it with
     ``donate_argnums=(0, 2)`` so the buffers are updated in place.
 
-    Lecture: none; issue 12.
+    Lecture: none.
 
     Args:
         tx: an elementwise gradient transformation (see :func:`fuse`).
@@ -324,7 +337,7 @@ def fused_step(
             buffer whole.
 
     Raises:
-        ValueError: ``chunk_size`` < 1.
+        ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (see :func:`fuse`).
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxopt_lectures as jol
