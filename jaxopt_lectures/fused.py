@@ -52,7 +52,7 @@ CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one
 
 class FusedState(NamedTuple):
     inner: dict  # dtype name -> the wrapped transform's state on that dtype's flat buffer
-    # int32 scalar per params leaf: where it starts in its dtype's flat buffer. Runtime values, not
+    # uint32 scalar per params leaf (unsigned: no negative-index arithmetic per leaf): where it starts in its dtype's flat buffer. Runtime values, not
     # constants, so that splitting the flat updates into the leaves compiles one kernel per leaf
     # *shape* (XLA's CPU backend reuses identical kernels) instead of one per leaf (benchmarks/README.md)
     offsets: tuple = ()
@@ -173,8 +173,8 @@ def _chunked(
 def _new_state(inner: dict, starts: list[int], abstract: bool) -> FusedState:
     """``FusedState`` with distinct buffers (so that it can be donated) and the leaves' start offsets."""
     if abstract:
-        return FusedState(inner, tuple(jax.ShapeDtypeStruct((), jnp.int32) for _ in starts))
-    return FusedState(jax.tree.map(jnp.copy, inner), tuple(jnp.array(s, jnp.int32) for s in starts))
+        return FusedState(inner, tuple(jax.ShapeDtypeStruct((), jnp.uint32) for _ in starts))
+    return FusedState(jax.tree.map(jnp.copy, inner), tuple(jnp.array(s, jnp.uint32) for s in starts))
 
 
 # primitives whose output mixes coordinates of the flat buffer
