@@ -52,8 +52,8 @@ CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one
 
 class FusedState(NamedTuple):
     inner: dict  # dtype name -> the wrapped transform's state on that dtype's flat buffer
-    # uint32 scalar per params leaf (unsigned: no negative-index arithmetic per leaf): where it starts in its dtype's flat buffer. Runtime values, not
-    # constants, so that splitting the flat updates into the leaves compiles one kernel per leaf
+    # uint32 scalar per params leaf: where it starts in its dtype's flat buffer (unsigned: no
+    # negative-index arithmetic per leaf). Runtime values, not constants, so that splitting the flat updates into the leaves compiles one kernel per leaf
     # *shape* (XLA's CPU backend reuses identical kernels) instead of one per leaf (benchmarks/README.md)
     offsets: tuple = ()
 
@@ -217,7 +217,7 @@ def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None,
 
 
 def _check_unmasked(state: Any, name: str) -> None:
-    """Raise if the wrapped transform holds a mask (``optax.masked``): inside ``fuse`` it would see ``{dtype: buffer}``."""
+    """Raise if the wrapped transform holds a mask (``optax.masked``): in ``fuse`` it would see ``{dtype: buffer}``."""
     is_masked = lambda x: isinstance(x, optax.MaskedState)
     if any(is_masked(x) for x in jax.tree.leaves(state, is_leaf=is_masked)):
         raise ValueError(f"fuse({name}): the wrapped transform is masked (optax.masked, mask=...), and inside fuse "

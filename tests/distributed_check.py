@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    devices = lambda d: {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": f"--xla_force_host_platform_device_count={d}"}
+    flags = "--xla_force_host_platform_device_count="
+    devices = lambda d: {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": f"{flags}{d}"}
     cmd = [sys.executable, "-m", "tests.distributed_check", "--processes", str(args.processes), "--out", str(out)]
     procs = [subprocess.Popen([*cmd, "--worker", str(k), "--port", str(port)], env=devices(8 // args.processes))
              for k in range(args.processes)]

@@ -88,7 +88,8 @@ def check_fused(row: Row, plain: Row, mesh: jax.sharding.Mesh) -> list[str]:
         want, plain_state = update(reference)(grads, plain_state, params)
         errors += [f"step {k}: fused != plain" for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want))
                    if not np.allclose(a, b, rtol=row.rtol, atol=1e-7)]
-        errors += [f"state {k}: {x.sharding} not replicated" for x in jax.tree.leaves(state) if not x.sharding.is_fully_replicated]
+        errors += [f"state {k}: {x.sharding} not replicated" for x in jax.tree.leaves(state)
+                   if not x.sharding.is_fully_replicated]
     try:
         tx.init(sharded_tree(mesh, 0))
         errors.append("params sharded over the mesh: no ValueError")
