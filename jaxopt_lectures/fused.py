@@ -53,8 +53,9 @@ CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one
 class FusedState(NamedTuple):
     inner: dict  # dtype name -> the wrapped transform's state on that dtype's flat buffer
     # uint32 scalar per params leaf: where it starts in its dtype's flat buffer (unsigned: no
-    # negative-index arithmetic per leaf). Runtime values, not constants, so that splitting the flat updates into the leaves compiles one kernel per leaf
-    # *shape* (XLA's CPU backend reuses identical kernels) instead of one per leaf (benchmarks/README.md)
+    # negative-index arithmetic per leaf). Runtime values, not constants, so that splitting the
+    # flat updates into the leaves compiles one kernel per leaf *shape* (XLA's CPU backend reuses
+    # identical kernels) instead of one per leaf (benchmarks/README.md)
     offsets: tuple = ()
 
 
