@@ -152,6 +152,7 @@ def test_tree_step_splits_the_flat_updates_with_one_kernel_per_leaf_shape():
     assert len(_fused_bodies_with(hlo, "dynamic-slice")) == 2  # one per leaf shape: (8, 3) and (5,)
 
 
+@pytest.mark.slow
 def test_fuse_is_a_drop_in_in_optax_chain_flax_nnx_and_equinox():
     """Same params after three steps as the plain transform, used the way each library is used."""
     nnx, eqx = pytest.importorskip("flax.nnx"), pytest.importorskip("equinox")
