@@ -204,10 +204,16 @@ def _mixing(jaxpr: Any, n: int) -> list[str]:
     return found
 
 
-def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None, state: Any, name: str) -> None:
-    """Raise if ``fn`` (the wrapped update on one flat buffer) mixes coordinates: reduces, sorts, permutes."""
+def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None, state: Any, name: str,
+                       seen: set) -> None:
+    """Raise if ``fn`` (the wrapped update on one flat buffer) mixes coordinates: reduces, sorts, permutes.
+
+    Traced once per input signature (``seen`` holds those already checked): eager loops stay fast.
+    """
     n = carried.shape[0]
-    if n < 2:
+    leaves, treedef = jax.tree.flatten((carried, read, state))
+    key = (treedef, tuple((jnp.shape(x), jnp.result_type(x).name) for x in leaves))
+    if n < 2 or key in seen:
         return
     found = _mixing(jax.make_jaxpr(fn)(carried, read, state).jaxpr, n)
     if found:
@@ -215,6 +221,7 @@ def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None,
             f"fuse({name}): the wrapped transform is not elementwise ({found[0]}), so on the flat buffer it "
             "would act on all leaves at once; chain it outside fuse, e.g. optax.chain(optax.clip_by_global_norm(1.0), "
             "jol.fuse(jol.adam(1e-3)))")
+    seen.add(key)
 
 
 def _check_unmasked(state: Any, name: str) -> None:
@@ -292,7 +299,7 @@ def fuse(
          [-0.1 -0.1]]
     """
     _check_chunk(chunk_size)
-    name_ = _name(tx)
+    name_, checked = _name(tx), set()  # checked: the signatures whose update was found elementwise
     tx = optax.with_extra_args_support(tx)
 
     def init(params: optax.Params) -> FusedState:
@@ -309,7 +316,7 @@ def fuse(
         for name, g in flat_g.items():
             p = None if flat_p is None else flat_p[name]
             fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
-            _check_elementwise(fn, g, p, state.inner[name], name_)
+            _check_elementwise(fn, g, p, state.inner[name], name_, checked)
             out[name], inner[name] = _chunked(fn, g, p, state.inner[name], chunk_size)
         return unravel(out, state.offsets), FusedState(inner, state.offsets)
 
@@ -351,7 +358,7 @@ def fused_step(
         [0.5 0.5 0.5]
     """
     _check_chunk(chunk_size)
-    name_ = _name(tx)
+    name_, checked = _name(tx), set()  # checked: the signatures whose update was found elementwise
     tx = optax.with_extra_args_support(tx)
 
     def step(params, grads, state: FusedState, **extra_args):
@@ -364,7 +371,7 @@ def fused_step(
                 u_c, s_c = tx.update(g_c, s_c, p_c, **extra_args)
                 return optax.apply_updates(p_c, u_c), s_c
 
-            _check_elementwise(fn, p, flat_g[name], state.inner[name], name_)
+            _check_elementwise(fn, p, flat_g[name], state.inner[name], name_, checked)
             out[name], inner[name] = _chunked(fn, p, flat_g[name], state.inner[name], chunk_size)
         return unravel(out, state.offsets), FusedState(inner, state.offsets)
 
