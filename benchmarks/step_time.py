@@ -1,8 +1,8 @@
 """Step time of every optimizer on four parameter trees: this library vs optax vs torch.optim.
 
 One jitted step (``update`` + ``apply_updates``, params and state donated) is timed for
-``ours`` (the alias on the tree), ``fused`` (``jol.fused_step`` on params kept flat with
-``jol.ravel_by_dtype``), ``optax`` (the baseline of benchmarks/cases.py) and torch.optim
+``ours`` (the alias on the tree), ``fused_tree`` (``jol.fuse(alias)`` on the same tree: the drop-in),
+``fused`` (``jol.fused_step`` on params kept flat with ``jol.ravel_by_dtype``), ``optax`` (the baseline of benchmarks/cases.py) and torch.optim
 (``foreach`` and ``fused``), interleaved in the same run: median over repetitions after warm-up.
 Also recorded: compile time, bytes/s against a measured elementwise-copy roofline (jitted,
 donated ``a + 0.5 b``) and the compiled executable's temporary memory.
@@ -37,7 +37,7 @@ from jaxopt_lectures import fused
 from benchmarks import cases
 from jaxopt_lectures import _io
 
-VARIANTS = ("ours", "fused", "fused_chunked", "optax", "torch_foreach", "torch_fused")
+VARIANTS = ("ours", "fused_tree", "fused", "fused_chunked", "optax", "torch_foreach", "torch_fused")
 
 
 @dataclasses.dataclass
@@ -165,6 +165,7 @@ def bench_one(case: cases.Bench, shapes: dict, device: str, reps: int) -> list[d
     grads = random_tree(shapes, 1)
     runners: dict[str, Runner | None] = {
         "ours": jax_runner(case.ours(), random_tree(shapes, 0), grads),
+        "fused_tree": jax_runner(jol.fuse(case.ours()), random_tree(shapes, 0), grads),
         "fused": fused_runner(case.ours(), random_tree(shapes, 0), grads),
         "fused_chunked": fused_runner(case.ours(), random_tree(shapes, 0), grads, fused.CHUNK_SIZE),
         "optax": None if case.baseline is None else jax_runner(case.baseline(), random_tree(shapes, 0), grads),
@@ -194,8 +195,9 @@ def markdown(results: dict) -> str:
     get = lambda tree, opt, var, key: next((r[key] for r in rows if (r["tree"], r["optimizer"], r["variant"])
                                             == (tree, opt, var)), None)
     div = lambda a, b: None if a is None or b is None else a / b
-    head = ("| tree | optimizer | ours ms | fused ms | fused chunked ms | optax ms | torch foreach | torch fused | ours/optax "
-            "| fused/optax | fused/torch fused | fused/adam fused | compile s ours / fused / optax "
+    head = ("| tree | optimizer | ours ms | fused tree ms | fused ms | fused chunked ms | optax ms | torch foreach "
+            "| torch fused | ours/optax | fused tree/optax | fused/optax | fused/torch fused | fused/adam fused "
+            "| compile s ours / fused tree / fused / optax | fused tree compile/optax "
             "| fused % roofline | temp MB ours / fused / optax |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for tree in results["trees"]:
@@ -203,14 +205,16 @@ def markdown(results: dict) -> str:
             ms = {v: get(tree, opt, v, "ms") for v in VARIANTS}
             if ms["ours"] is None:
                 continue
-            comp = " / ".join(_fmt(get(tree, opt, v, "compile_s")) for v in ("ours", "fused", "optax"))
+            comp = " / ".join(_fmt(get(tree, opt, v, "compile_s")) for v in ("ours", "fused_tree", "fused", "optax"))
+            comp_ratio = div(get(tree, opt, "fused_tree", "compile_s"), get(tree, opt, "optax", "compile_s"))
             mem = " / ".join(_fmt(div(get(tree, opt, v, "temp_bytes"), 2**20), ".1f") for v in ("ours", "fused", "optax"))
             roof = get(tree, opt, "fused", "roofline_fraction")
             lines.append(
                 f"| {tree} | {opt} | " + " | ".join(_fmt(ms[v], ".3f") for v in VARIANTS)
-                + f" | {_fmt(div(ms['ours'], ms['optax']))} | {_fmt(div(ms['fused'], ms['optax']))}"
+                + f" | {_fmt(div(ms['ours'], ms['optax']))} | {_fmt(div(ms['fused_tree'], ms['optax']))}"
+                f" | {_fmt(div(ms['fused'], ms['optax']))}"
                 f" | {_fmt(div(ms['fused'], ms['torch_fused']))} | {_fmt(div(ms['fused'], get(tree, 'adam', 'fused', 'ms')))}"
-                f" | {comp} | {_fmt(None if roof is None else 100 * roof, '.0f')} | {mem} |")
+                f" | {comp} | {_fmt(comp_ratio)} | {_fmt(None if roof is None else 100 * roof, '.0f')} | {mem} |")
     env = results["environment"]
     lines.append("")
     lines.append(f"Roofline: jitted donated a + 0.5 b (float32) timed with each row; on the big leaf alone "

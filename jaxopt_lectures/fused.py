@@ -14,12 +14,20 @@ costs a loop, a kernel launch and compile time per leaf. Here
   project's shared 2-core CPU (benchmarks/README.md) the per-chunk dispatch costs more than the
   saved traffic (Adam on 16M: 43.7 ms chunked vs 20.9 ms whole), so it is opt-in.
 
+On a params *tree* (the drop-in use, ``tx = fuse(adam(1e-3))``) each step concatenates the
+gradient leaves and splits the flat updates back; the split reads each leaf's start from
+``FusedState.offsets``, runtime int32 scalars, so XLA's CPU backend compiles one split kernel per
+leaf *shape* and reuses it (it deduplicates identical kernels), where constant offsets made one
+LLVM kernel per leaf: 20 s instead of 2 s to compile Adam on 256 leaves (benchmarks/README.md).
+
 The wrapped transform must be *elementwise* (each coordinate's update depends only on that
-coordinate's history and on scalars such as ``count`` or ``value=``): every optimizer of docs/spec/index.md
-§1–§13 except the second-order ones. Wrapping a transform that reduces over the params (global-norm
-clipping, line searches, L-BFGS) would reduce over one chunk only: chain those *outside* ``fuse``.
-Masks (``adamw(mask=...)``, ``optax.masked``) inside ``fuse`` see the flat dict ``{dtype: buffer}``,
-not the params tree: apply them outside ``fuse``.
+coordinate's history and on scalars such as ``count`` or ``value=``): every first-order optimizer
+of this library (docs/spec/gradient-descent.md to docs/spec/rprop.md). A transform that mixes
+coordinates (global-norm clipping, line searches, L-BFGS: a reduction, dot product, sort or
+permutation of the flat buffer in its traced update) raises a ``ValueError`` naming it, and so does a
+masked one (``adamw(mask=...)``, ``optax.masked``: the mask would see ``{dtype: buffer}``): chain
+those *outside* ``fuse``. Params split over several devices raise too (the flat buffers would
+gather them every step); replicated params (data parallel) work, with no collective in the step.
 
 Lecture: none (engineering; docs/performance.md). References: torch's fused/foreach multi-tensor optimizers
 (``torch.optim.Adam(fused=True)``); ``optax.flatten``, which re-concatenates the leaves every step.
@@ -35,6 +43,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jax._src import source_info_util
+
 from jaxopt_lectures._validate import check_range
 
 CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one chunk fit in a 2 MB L2
@@ -42,6 +52,11 @@ CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one
 
 class FusedState(NamedTuple):
     inner: dict  # dtype name -> the wrapped transform's state on that dtype's flat buffer
+    # uint32 scalar per params leaf: where it starts in its dtype's flat buffer (unsigned: no
+    # negative-index arithmetic per leaf). Runtime values, not constants, so that splitting the
+    # flat updates into the leaves compiles one kernel per leaf *shape* (XLA's CPU backend reuses
+    # identical kernels) instead of one per leaf (benchmarks/README.md)
+    offsets: tuple = ()
 
 
 def _is_abstract(tree: Any) -> bool:
@@ -83,16 +98,31 @@ def ravel_by_dtype(tree: Any) -> tuple[dict[str, jax.Array], Callable[[dict[str,
 
     flat = {name: one(name, idx) for name, idx in sorted(groups.items())}
 
-    def unravel(flat_: dict[str, jax.Array]) -> Any:
+    def unravel(flat_: dict[str, jax.Array], offsets: tuple = ()) -> Any:
         out: list[Any] = [None] * len(leaves)
         for name, idx in groups.items():
             offset = 0
             for i in idx:
-                out[i] = jax.lax.slice_in_dim(flat_[name], offset, offset + sizes[i]).reshape(shapes[i])
+                if offsets:  # a runtime start: the same kernel for every leaf of this shape
+                    part = jax.lax.dynamic_slice_in_dim(flat_[name], offsets[i], sizes[i])
+                else:
+                    part = jax.lax.slice_in_dim(flat_[name], offset, offset + sizes[i])
+                out[i] = part.reshape(shapes[i])
                 offset += sizes[i]
         return treedef.unflatten(out)
 
+    unravel.starts = _starts(groups, sizes)  # type: ignore[attr-defined]  # leaf -> offset in its buffer
     return flat, unravel
+
+
+def _starts(groups: dict[str, list[int]], sizes: list[int]) -> list[int]:
+    """Each leaf's first index in its dtype's flat buffer (leaves in ``jax.tree.leaves`` order)."""
+    starts = [0] * len(sizes)
+    for idx in groups.values():
+        offsets = np.cumsum([0] + [sizes[i] for i in idx])
+        for i, start in zip(idx, offsets):
+            starts[i] = int(start)
+    return starts
 
 
 def _chunked(
@@ -141,6 +171,81 @@ def _chunked(
     return out_buf, treedef.unflatten([next(it_b) if b else next(it_f) for b in is_buf])
 
 
+def _new_state(inner: dict, starts: list[int], abstract: bool) -> FusedState:
+    """``FusedState`` with distinct buffers (so that it can be donated) and the leaves' start offsets."""
+    if abstract:
+        return FusedState(inner, tuple(jax.ShapeDtypeStruct((), jnp.uint32) for _ in starts))
+    return FusedState(jax.tree.map(jnp.copy, inner), tuple(jnp.array(s, jnp.uint32) for s in starts))
+
+
+# primitives whose output mixes coordinates of the flat buffer
+_NON_ELEMENTWISE = {"reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_and", "reduce_or", "argmax",
+                    "argmin", "dot_general", "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "sort", "top_k",
+                    "reduce", "rev", "transpose", "gather", "scatter", "scatter-add", "conv_general_dilated"}
+
+
+def _name(tx: optax.GradientTransformation) -> str:
+    """The transform's factory, read from its ``update`` (``clip_by_global_norm.<locals>.update_fn``)."""
+    qualname = getattr(tx.update, "__qualname__", type(tx).__name__)
+    return qualname.split(".<locals>")[0]
+
+
+def _mixing(jaxpr: Any, n: int) -> list[str]:
+    """The equations of ``jaxpr`` (and its sub-jaxprs) that mix the coordinates of a length-``n`` operand."""
+    found = []
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name in _NON_ELEMENTWISE and any(n in getattr(v.aval, "shape", ()) for v in eqn.invars):
+            found.append(f"{eqn.primitive.name} at {source_info_util.summarize(eqn.source_info)}")
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (tuple, list)) else (param,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    found += _mixing(inner, n)
+    return found
+
+
+def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None, state: Any, name: str,
+                       seen: set) -> None:
+    """Raise if ``fn`` (the wrapped update on one flat buffer) mixes coordinates: reduces, sorts, permutes.
+
+    Traced once per input signature (``seen`` holds those already checked): eager loops stay fast.
+    """
+    n = carried.shape[0]
+    leaves, treedef = jax.tree.flatten((carried, read, state))
+    key = (treedef, tuple((jnp.shape(x), jnp.result_type(x).name) for x in leaves))
+    if n < 2 or key in seen:
+        return
+    found = _mixing(jax.make_jaxpr(fn)(carried, read, state).jaxpr, n)
+    if found:
+        raise ValueError(
+            f"fuse({name}): the wrapped transform is not elementwise ({found[0]}), so on the flat buffer it "
+            "would act on all leaves at once; chain it outside fuse, e.g. optax.chain(optax.clip_by_global_norm(1.0), "
+            "jol.fuse(jol.adam(1e-3)))")
+    seen.add(key)
+
+
+def _check_unmasked(state: Any, name: str) -> None:
+    """Raise if the wrapped transform holds a mask (``optax.masked``): in ``fuse`` it would see ``{dtype: buffer}``."""
+    is_masked = lambda x: isinstance(x, optax.MaskedState)
+    if any(is_masked(x) for x in jax.tree.leaves(state, is_leaf=is_masked)):
+        raise ValueError(f"fuse({name}): the wrapped transform is masked (optax.masked, mask=...), and inside fuse "
+                         "the mask would see the flat buffers {dtype: buffer}, not the params tree; apply the mask "
+                         "outside fuse, e.g. optax.masked(jol.fuse(tx), mask)")
+
+
+def _check_mesh(params: Any) -> None:
+    """Raise if a param is split over devices: concatenating the leaves would gather them on every step."""
+    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+        sharding = getattr(leaf, "sharding", None) if isinstance(leaf, jax.Array) else None
+        if isinstance(leaf, jax.core.Tracer) or sharding is None:
+            continue
+        if len(sharding.device_set) > 1 and not sharding.is_fully_replicated:
+            raise ValueError(
+                f"fuse: the param {jax.tree_util.keystr(path)} is sharded over {len(sharding.device_set)} devices "
+                f"({sharding}); the flat buffers of fuse would gather it on every step. Use the plain transform "
+                "for sharded params, or replicate them (data parallel: NamedSharding(mesh, P()))")
+
+
 def _check_chunk(chunk_size: int | None) -> None:
     if chunk_size is not None:
         check_range("chunk_size", chunk_size, 1)
@@ -157,8 +262,11 @@ def fuse(
     concatenates the gradient leaves of each dtype (free when the params are already flat, see
     :func:`ravel_by_dtype`), runs ``tx.update`` chunk by chunk, and splits the updates back into
     the gradient's tree. Pair it with :func:`fused_step` to also apply the updates in the same pass.
-    The flat buffers are a single-device layout: for params sharded over a mesh use ``tx`` itself
-    (which keeps each leaf's sharding; tests/test_sharding.py).
+    The leaves' start offsets are kept in the state (``FusedState.offsets``) as runtime values, so
+    that the split compiles once per leaf shape. The flat buffers work on one device and on
+    replicated params (data parallel, no collective in the step); params split over a mesh (FSDP)
+    raise a ``ValueError``: use ``tx`` itself there, which keeps each leaf's sharding
+    (tests/test_sharding.py).
 
     Lecture: none (the optimizers' maths is ``tx``'s). docs/performance.md.
 
@@ -170,7 +278,9 @@ def fuse(
             makes one loop per output, as for a single-leaf tree).
 
     Raises:
-        ValueError: ``chunk_size`` < 1.
+        ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (at the first ``update``: its traced
+            update reduces, sorts or permutes the flat buffer) or masked (at ``init``); a param
+            split over several devices (at ``init``).
 
     References:
         torch.optim's ``fused=True`` multi-tensor kernels; optax.flatten.
@@ -189,14 +299,15 @@ def fuse(
          [-0.1 -0.1]]
     """
     _check_chunk(chunk_size)
+    name_, checked = _name(tx), set()  # checked: the signatures whose update was found elementwise
     tx = optax.with_extra_args_support(tx)
 
     def init(params: optax.Params) -> FusedState:
-        flat, _ = ravel_by_dtype(params)
+        _check_mesh(params)
+        _check_unmasked(jax.eval_shape(tx.init, params), name_)  # on the tree: a mask may not fit the flat dict
+        flat, unravel = ravel_by_dtype(params)
         inner = {name: tx.init(p) for name, p in flat.items()}
-        if _is_abstract(flat):
-            return FusedState(inner)
-        return FusedState(jax.tree.map(jnp.copy, inner))  # distinct buffers: the state can be donated
+        return _new_state(inner, unravel.starts, _is_abstract(flat))
 
     def update(updates, state, params=None, **extra_args):
         flat_g, unravel = ravel_by_dtype(updates)
@@ -205,8 +316,9 @@ def fuse(
         for name, g in flat_g.items():
             p = None if flat_p is None else flat_p[name]
             fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
+            _check_elementwise(fn, g, p, state.inner[name], name_, checked)
             out[name], inner[name] = _chunked(fn, g, p, state.inner[name], chunk_size)
-        return unravel(out), FusedState(inner)
+        return unravel(out, state.offsets), FusedState(inner, state.offsets)
 
     return optax.GradientTransformationExtraArgs(init, update)
 
@@ -233,7 +345,7 @@ def fused_step(
             buffer whole.
 
     Raises:
-        ValueError: ``chunk_size`` < 1.
+        ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (see :func:`fuse`).
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxopt_lectures as jol
@@ -246,6 +358,7 @@ def fused_step(
         [0.5 0.5 0.5]
     """
     _check_chunk(chunk_size)
+    name_, checked = _name(tx), set()  # checked: the signatures whose update was found elementwise
     tx = optax.with_extra_args_support(tx)
 
     def step(params, grads, state: FusedState, **extra_args):
@@ -258,7 +371,8 @@ def fused_step(
                 u_c, s_c = tx.update(g_c, s_c, p_c, **extra_args)
                 return optax.apply_updates(p_c, u_c), s_c
 
+            _check_elementwise(fn, p, flat_g[name], state.inner[name], name_, checked)
             out[name], inner[name] = _chunked(fn, p, flat_g[name], state.inner[name], chunk_size)
-        return unravel(out), FusedState(inner)
+        return unravel(out, state.offsets), FusedState(inner, state.offsets)
 
     return step

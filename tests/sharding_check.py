@@ -3,7 +3,9 @@
 ``python -m tests.sharding_check`` (XLA_FLAGS=--xla_force_host_platform_device_count=8) shards
 the params over a 4 x 2 mesh and, for every registry row, runs ``init`` and two ``update``s
 under ``jit``, with an Auto mesh (``jax.sharding.Mesh``) and, for the rows that keep shardings,
-with an Explicit one (``jax.set_mesh``). It prints ``{row_id: "ok" | "<what went wrong>"}``.
+with an Explicit one (``jax.set_mesh``); the ``fused/`` rows run on a data-parallel mesh instead
+(:func:`check_fused`). It prints ``{row_id: "ok" | "<what went wrong>"}``; an argument restricts the
+rows to the ids that start with it (``python -m tests.sharding_check fused/``).
 """
 
 from __future__ import annotations
@@ -66,14 +68,49 @@ def check(row: Row, mesh: jax.sharding.Mesh, explicit: bool) -> list[str]:
     return errors if keeps else [e for e in errors if "finite" in e]
 
 
+COLLECTIVES = ("all-gather", "all-reduce", "all-to-all", "collective-permute", "reduce-scatter")
+
+
+def check_fused(row: Row, plain: Row, mesh: jax.sharding.Mesh) -> list[str]:
+    """``jol.fuse`` on a data-parallel mesh (replicated params): no collective in the compiled step, the plain
+    path's updates, replicated state; on params split over the mesh, a ValueError instead of a silent gather."""
+    tx, reference = row.build(), plain.build()
+    spmd = lambda x: jax.device_put(x, NamedSharding(mesh, P()))
+    params, grads = jax.tree.map(spmd, sharded_tree(mesh, 0)), jax.tree.map(spmd, sharded_tree(mesh, 1))
+    value_fn = lambda p: sum(jnp.sum(x**2) for x in jax.tree.leaves(p))
+    update = lambda tx: jax.jit(lambda g, s, p: tx.update(g, s, p, value=value_fn(p), value_fn=value_fn))
+    state = jax.jit(tx.init, out_shardings=state_shardings(tx, params))(params)
+    hlo = update(tx).lower(grads, state, params).compile().as_text()
+    errors = [f"{op} in the compiled fused step" for op in COLLECTIVES if f" {op}(" in hlo or f" {op}-start(" in hlo]
+    plain_state = reference.init(params)
+    for k in range(2):
+        got, state = update(tx)(grads, state, params)
+        want, plain_state = update(reference)(grads, plain_state, params)
+        errors += [f"step {k}: fused != plain" for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want))
+                   if not np.allclose(a, b, rtol=row.rtol, atol=1e-7)]
+        errors += [f"state {k}: {x.sharding} not replicated" for x in jax.tree.leaves(state)
+                   if not x.sharding.is_fully_replicated]
+    try:
+        tx.init(sharded_tree(mesh, 0))
+        errors.append("params sharded over the mesh: no ValueError")
+    except ValueError as e:
+        if "is sharded over" not in str(e):
+            errors.append(f"params sharded over the mesh: {e}")
+    return errors
+
+
 def main() -> None:
     assert jax.device_count() == 8, "run with XLA_FLAGS=--xla_force_host_platform_device_count=8"
     devices = np.array(jax.devices()).reshape(4, 2)
     auto = jax.sharding.Mesh(devices, ("data", "model"))
     explicit = jax.make_mesh((4, 2), ("data", "model"), axis_types=(AxisType.Explicit,) * 2)
-    results = {}
-    for row in ROWS:
+    results, by_id = {}, {row.id: row for row in ROWS}
+    only = sys.argv[1] if len(sys.argv) > 1 else ""  # e.g. "fused/": the rows whose id starts with it
+    for row in (row for row in ROWS if row.id.startswith(only)):
         try:
+            if row.id.startswith("fused/"):
+                results[row.id] = "; ".join(check_fused(row, by_id[row.id.removeprefix("fused/")], auto)) or "ok"
+                continue
             errors = check(row, auto, explicit=False)
             if row.elementwise if row.keeps_sharding is None else row.keeps_sharding:
                 with jax.set_mesh(explicit):  # flattening methods cannot concatenate differently sharded leaves

@@ -35,7 +35,7 @@ def test_quick_run_times_every_variant_in_the_same_run():
     seen = {(r["tree"], r["optimizer"], r["variant"]) for r in rows}
     for tree in ("mlp", "small"):
         for opt in ("sgd", "adam"):
-            assert {(tree, opt, v) for v in ("ours", "fused", "fused_chunked", "optax")} <= seen
+            assert {(tree, opt, v) for v in ("ours", "fused_tree", "fused", "fused_chunked", "optax")} <= seen
     assert all(r["ms"] > 0 and r["bytes_per_s"] > 0 for r in rows)
     assert all(r["compile_s"] > 0 and r["temp_bytes"] is not None for r in rows if not r["variant"].startswith("torch"))
     table = step_time.markdown(results)

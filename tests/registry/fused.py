@@ -35,8 +35,9 @@ def fused(make: Callable[..., optax.GradientTransformation]) -> Callable[..., op
 
 
 _BY_ID = {row.id: row for module in (gradient_descent, adaptive, rules) for row in module.ROWS}
-# keeps_sharding=False: fuse() concatenates the leaves into one buffer per dtype, which is a single-device
-# layout by design (documented in jol.fuse); sharded params use the plain optimizers.
+# keeps_sharding=False: fuse() concatenates the leaves into one buffer per dtype, so its state is not
+# params-shaped; tests/sharding_check.py checks these rows on a data-parallel mesh instead (replicated params:
+# no collective, the plain updates) and that params split over the mesh raise a ValueError.
 ROWS = [dataclasses.replace(_BY_ID[i], id=f"fused/{i}", make=fused(_BY_ID[i].make), keeps_sharding=False)
         for i in WRAPPED_IDS if i in _BY_ID]
 
