@@ -43,8 +43,6 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jax._src import source_info_util
-
 from jaxopt_lectures._validate import check_range
 
 CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one chunk fit in a 2 MB L2
@@ -195,13 +193,22 @@ def _mixing(jaxpr: Any, n: int) -> list[str]:
     found = []
     for eqn in jaxpr.eqns:
         if eqn.primitive.name in _NON_ELEMENTWISE and any(n in getattr(v.aval, "shape", ()) for v in eqn.invars):
-            found.append(f"{eqn.primitive.name} at {source_info_util.summarize(eqn.source_info)}")
+            found.append(f"{eqn.primitive.name}{_where(eqn)}")
         for param in eqn.params.values():
             for sub in param if isinstance(param, (tuple, list)) else (param,):
                 inner = getattr(sub, "jaxpr", sub)
                 if hasattr(inner, "eqns"):
                     found += _mixing(inner, n)
     return found
+
+
+def _where(eqn: Any) -> str:
+    """" at <file:line>" of a traced equation, where this JAX version exposes it (a private module)."""
+    try:
+        from jax._src import source_info_util
+    except ImportError:  # pragma: no cover - the location is a courtesy
+        return ""
+    return f" at {source_info_util.summarize(eqn.source_info)}"
 
 
 def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None, state: Any, name: str,
