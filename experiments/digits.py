@@ -87,7 +87,7 @@ def loss_fn(model: str):
 def train(model: str, tx, key: jax.Array, epochs: int, batch_size: int) -> tuple[dict, jax.Array, jax.Array]:
     """One run: (params, per-epoch train loss, per-epoch test accuracy)."""
     X_tr, y_tr, X_te, y_te = map(jnp.asarray, load())
-    if model == "svm":  # the linear SVM's regulariser λ‖W‖² as coupled L2 (SPEC.md E8)
+    if model == "svm":  # the linear SVM's regulariser λ‖W‖² as coupled L2 (docs/spec/experiments.md)
         import optax
 
         tx = optax.chain(jol.add_l2(1e-3), tx)
