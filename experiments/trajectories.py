@@ -266,7 +266,9 @@ CAPTIONS = {
                           "best rate ('grid edge': best rate at the end of its grid).",
     "trajectories_saddle": "Saddle x² − y² from (1, 10⁻³): every run stops at its escape (|y| > 1), so no curve "
                            "overflows; the step is in the table ('escaped at step k'). The larger the rate the sooner "
-                           "the escape, so the best rate is the top of the grid for almost every method ('grid edge').",
+                           "the escape, so the best rate is the top of the grid for almost every method ('grid edge'). "
+                           "Quickprop's bare secant step seeks a critical point, like Newton: it converges to the "
+                           "saddle itself ('not escaped', |f| → 0 at the bottom right).",
 }
 
 
