@@ -260,8 +260,10 @@ CAPTIONS = {
                               "off the saddle x² − y², momentum (β = 0.9) leaves it several times sooner than gradient "
                               "descent at the same α.",
     "trajectories_quadratic_tuned": "κ = 100 quadratic, each method at its best rate of a log grid: tuned gradient "
-                                    "descent takes a small step and goes nearly straight; the comparison of steps to "
-                                    "1e-6 is in the table ('grid edge': best rate at the end of its grid).",
+                                    "descent takes a small step and goes nearly straight but slowly; the tuned momentum "
+                                    "runs swing across the valley yet reach 1e-6 several times sooner (steps in the "
+                                    "table; 'grid edge': best rate at the end of its grid). The zig-zag of the "
+                                    "lecture, at a large fixed step, is in trajectories_quadratic.",
     "trajectories_beale": "Beale from (1, 1.5): a flat plateau then a narrow valley to (3, 0.5); each method at its "
                           "best rate ('grid edge': best rate at the end of its grid).",
     "trajectories_saddle": "Saddle x² − y² from (1, 10⁻³): every run stops at its escape (|y| > 1), so no curve "
