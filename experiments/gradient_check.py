@@ -4,7 +4,7 @@ For each loss of the library on a small random linear model, ``losses.check_grad
 ``jax.grad`` with finite differences over a range of steps h, in float32 and float64, centered
 and forward. The relative error first falls with h (truncation error, O(h²) centered, O(h)
 forward) then rises again (rounding error ~ machine ε / h): in float32 the best achievable error
-of a correct gradient is ~1e-5 to 3e-4 centered and ~1e-2 forward — never in CS231n's "good" band
+of a correct gradient is ~1e-5 to 3e-4 centered and ~1e-2 forward (curved losses) — never in CS231n's "good" band
 below 1e-7 — while float64 centered reaches ~1e-9 or better. Specification: docs/spec/losses.md
 (``check_grad``), docs/spec/experiments.md.
 """
@@ -86,7 +86,7 @@ def summary(results: dict) -> str:
 CAPTIONS = {
     "gradient_check_steps": "[002] numeric vs analytic gradient: the error is U-shaped in h (truncation vs rounding). "
                             "In float32 (dashed) the best error of these correct gradients is 1e-5 to 3e-4 centered and "
-                            "~1e-2 forward — never in CS231n's 'good' band (< 1e-7, light grey, hatched); float64 with "
+                            "~1e-2 forward for the curved losses (the piecewise-linear hinge: 3e-5 either way) — never in CS231n's 'good' band (< 1e-7, light grey, hatched); float64 with "
                             "centered differences reaches it for every loss — check gradients in float64. "
                             "(The table lists each curve's best h and error.)",
 }
