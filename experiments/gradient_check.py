@@ -4,8 +4,8 @@ For each loss of the library on a small random linear model, ``losses.check_grad
 ``jax.grad`` with finite differences over a range of steps h, in float32 and float64, centered
 and forward. The relative error first falls with h (truncation error, O(h²) centered, O(h)
 forward) then rises again (rounding error ~ machine ε / h): in float32 the best achievable error
-of a correct gradient is ~1e-5 to 3e-4 centered and ~1e-2 forward (curved losses) — never in CS231n's "good" band
-below 1e-7 — while float64 centered reaches ~1e-9 or better. Specification: docs/spec/losses.md
+of a correct gradient is ~1e-5 to 3e-4 centered and ~1e-2 forward (curved losses) — never in
+CS231n's "good" band below 1e-7 — while float64 centered reaches ~1e-9 or better. Specification: docs/spec/losses.md
 (``check_grad``), docs/spec/experiments.md.
 """
 
