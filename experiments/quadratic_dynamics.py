@@ -3,7 +3,8 @@
 [003] "Closed-form GD update": on L(θ) = ½θᵀAθ the iterate is θ_t = (I − αA)^t θ_0, so each
 eigen-direction i is multiplied by r_i = 1 − αλ_i per step. [001] Theorem 7.1: for convex
 L-smooth R and η ≤ 1/L, R(w_t) − R* ≤ ‖w_0 − w*‖²/(2ηt). [002]/[000]: momentum improves the
-dependence on the condition number κ from κ to √κ (heavy ball, Polyak 1964). SPEC.md §1, E2–E4.
+dependence on the condition number κ from κ to √κ (heavy ball, Polyak 1964). Specification:
+docs/spec/gradient-descent.md, docs/spec/momentum.md, docs/spec/experiments.md.
 """
 
 from __future__ import annotations
@@ -162,6 +163,37 @@ CAPTIONS = {
 }
 
 
+def regimes(results: dict) -> dict:
+    """Which of the five αλ regimes of [003] the GD iterates show: monotone, one step, alternating, constant, diverging."""
+    it = np.asarray(results["closed_form"]["iterates"])
+    signs = np.sign(it[1:11])
+    checks = {
+        0.5: bool(np.all(it[1:, 0] > 0) and np.all(np.diff(it[:, 0]) < 0)),
+        1.0: bool(np.all(it[1:, 1] == 0)),
+        1.5: bool(np.all(signs[1:, 2] == -signs[:-1, 2]) and abs(it[-1, 2]) < 1e-6),
+        2.0: bool(np.all(np.abs(np.abs(it[:, 3]) - 1) < 1e-12) and np.all(signs[1:, 3] == -signs[:-1, 3])),
+        2.5: bool(abs(it[-1, 4]) > 1e4),
+    }
+    return {"regimes_shown": sum(checks.values()), "regimes": len(checks)}
+
+
+def best_step(results: dict) -> dict:
+    """Largest |measured − predicted rate| over the convergent steps, and whether 2/(λmin+λmax) is fastest."""
+    rows = results["step_sizes"]
+    convergent = {k: r for k, r in rows.items() if r["predicted_rate"] < 1}
+    fastest = min(convergent, key=lambda k: convergent[k]["measured_rate"])
+    return {"rate_error": max(abs(r["measured_rate"] - r["predicted_rate"]) for r in convergent.values()),
+            "fastest_is_2/(λmin+λmax)": fastest == "2/(λmin+λmax)",
+            "rate_at_2/(λmin+λmax)": rows["2/(λmin+λmax)"]["measured_rate"]}
+
+
+def kappa_slopes(results: dict) -> dict:
+    """log-log slopes of steps-to-1e-6 against κ for GD at 2/(μ+L) and for the tuned heavy ball."""
+    kappas = np.log([float(k) for k in results["momentum"]])
+    slope = lambda name: float(np.polyfit(kappas, np.log([float(r[name] or np.inf) for r in results["momentum"].values()]), 1)[0])
+    return {"gd_slope": slope("gd 2/(μ+L)"), "heavy_ball_slope": slope("heavy ball")}
+
+
 CLAIMS = (
     _claims.Claim(
         "gd-closed-form", "003", "θ_t = (I − αA)^t θ_0: each eigen-direction is multiplied by 1 − αλ_i per step",
@@ -169,6 +201,35 @@ CLAIMS = (
         measure=lambda r: {"max_abs_error": r["closed_form"]["max_abs_error"]},
         verdict=_claims.at_most("max_abs_error", 1e-12, what="max |GD iterate − closed form| (float64)"),
         examples=({"max_abs_error": 0.0}, {"max_abs_error": 1e-3})),
+    _claims.Claim(
+        "gd-step-regimes", "003", "0 < αλ_i ≤ 1: decays to 0; 1 < αλ_i ≤ 2: oscillations; αλ_i > 2: diverges",
+        "quadratic_closed_form", measure=regimes,
+        verdict=_claims.at_least("regimes_shown", 5, partly=3,
+                                 what="regimes shown (αλ = 0.5 monotone, 1 one step, 1.5 alternating decay, "
+                                      "2 constant amplitude, 2.5 |θ_30| > 1e4) of 5"),
+        examples=({"regimes_shown": 5, "regimes": 5}, {"regimes_shown": 2, "regimes": 5})),
+    _claims.Claim(
+        "gd-best-fixed-step", "003", "each coordinate is multiplied by (1 − αλ_i)^t: the rate is max_i |1 − αλ_i|, "
+        "best at α = 2/(λmin + λmax), rate (κ − 1)/(κ + 1)", "quadratic_step_sizes", measure=best_step,
+        verdict=_claims.all_of(
+            _claims.at_most("rate_error", 0.02, what="max |measured − predicted rate|"),
+            _claims.is_true("fastest_is_2/(λmin+λmax)", what="2/(λmin+λmax) is the fastest step"),
+            _claims.between("rate_at_2/(λmin+λmax)", 0.65, 0.68, what="its rate (theory (5−1)/(5+1) = 0.667)")),
+        examples=({"rate_error": 0.001, "fastest_is_2/(λmin+λmax)": True, "rate_at_2/(λmin+λmax)": 0.667},
+                  {"rate_error": 0.1, "fastest_is_2/(λmin+λmax)": False, "rate_at_2/(λmin+λmax)": 0.8})),
+    _claims.Claim(
+        "gd-theorem-7-1", "001", "Theorem 7.1: R convex, L-smooth, η ≤ 1/L ⇒ R(w_t) − R(w*) ≤ ‖w_0 − w*‖²/(2ηt)",
+        "gd_theorem_booth",
+        measure=lambda r: {"max_gap_over_bound": max(v["max_ratio"] for v in r["theorem"].values() if v["within_theorem"])},
+        verdict=_claims.at_most("max_gap_over_bound", 1.0, what="max over t and η ≤ 1/L of gap / bound (Booth)"),
+        examples=({"max_gap_over_bound": 0.14}, {"max_gap_over_bound": 1.3})),
+    _claims.Claim(
+        "momentum-sqrt-kappa", "003", "momentum dampens oscillations in high curvature directions "
+        "(the distill.pub article it shows: steps grow like √κ instead of κ)", "momentum_condition_number",
+        measure=kappa_slopes,
+        verdict=_claims.all_of(_claims.between("gd_slope", 0.85, 1.15, what="GD: slope of log steps vs log κ"),
+                               _claims.between("heavy_ball_slope", 0.35, 0.65, what="heavy ball: slope")),
+        examples=({"gd_slope": 1.0, "heavy_ball_slope": 0.5}, {"gd_slope": 1.0, "heavy_ball_slope": 0.95})),
 )
 
 

@@ -1,11 +1,13 @@
-"""E7: every learning-rate schedule of the lectures on one grid, with optax/torch overplotted (SPEC.md §18, §24).
+"""Every learning-rate schedule of the lectures on one grid, with optax/torch overplotted (docs/spec/schedules.md).
 
 One panel per schedule over a common horizon (10 000 updates; ``--quick``: 2 000): step decay at
 epochs 30/60/90, exponential (continuous and staircase), 1/t, inverse sqrt with and without warmup,
 the Transformer schedule, polynomial, linear, cosine, SGDR with period_mult 1 and 2, warmup + cosine,
 cyclic, batch-size scaling and reduce_on_plateau on a scripted loss. Dashed lines are the optax /
-torch.optim.lr_scheduler configurations that must coincide with ours; the JSON holds every value
-and the largest deviation max|ours − ref| / max|ref| per reference.
+torch.optim.lr_scheduler configurations that must coincide with ours (the torch curves only where
+torch is installed: it is in the test extra, not the experiments one; the figure's title says which
+were drawn); the JSON holds every value and the largest deviation max|ours − ref| / max|ref| per
+reference.
 
     python -m experiments.schedules [--quick] [--out DIR]
 """
@@ -22,7 +24,7 @@ import numpy as np
 import optax
 
 import jaxopt_lectures as jol
-from experiments import _common
+from experiments import _claims, _common
 from tests.reference.schedules import plateau_scales, scripted_loss, torch_plateau_rates, torch_rates
 
 FULL, QUICK = dict(steps=10_000), dict(steps=2_000)
@@ -103,7 +105,7 @@ def run(config: dict) -> dict:
     H = config["steps"]
     t = np.arange(H)
     use_torch = config.get("torch", _torch_available())
-    results: dict[str, Any] = {"counts": t, "panels": {}}
+    results: dict[str, Any] = {"counts": t, "panels": {}, "torch": bool(use_torch)}
     for name, panel in _common.progress(panels(H).items(), desc="schedules"):
         ours = {label: np.asarray(jax.jit(s)(t), np.float64) for label, s in panel["ours"].items()}
         refs = {label: ref(t) for label, ref in panel["refs"].items() if use_torch or not label.startswith("torch")}
@@ -137,6 +139,7 @@ def figure(results: dict, out: pathlib.Path) -> pathlib.Path:
         for label, v in panel["refs"].items():
             ax.plot(t, v, "--", lw=1.2, label=label)
         ax.set_title(name)
+        ax.set_ylabel("learning rate")
         ax.legend(fontsize=7)
     ax = axes.flat[len(names)]
     p = results["plateau"]
@@ -145,11 +148,14 @@ def figure(results: dict, out: pathlib.Path) -> pathlib.Path:
             ax.plot(p[label], "-" if label == "ours" else "--", label=f"scale: {label}")
     ax.plot(p["loss"] / p["loss"].max(), ":", label="loss / max")
     ax.set_title("reduce_on_plateau (patience 10)")
+    ax.set_ylabel("rate scale / loss")
     ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(names) + 1:]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("count (0-based)")
+    refs = "optax and torch" if results.get("torch") else "optax only (torch not installed)"
+    fig.suptitle(f"ours: solid; references dashed: {refs}")
     fig.tight_layout()
     return _common.save_figure(fig, out, "schedules")
 
@@ -164,10 +170,63 @@ def summary(results: dict) -> str:
 
 
 CAPTIONS = {
-    "schedules": "Every learning-rate schedule of the lectures ([000], [001], [002]) with the optax/torch reference "
-                 "overplotted (dashed); the last panel drives reduce_on_plateau with a scripted loss: ours equals "
-                 "optax.contrib, and torch's ReduceLROnPlateau needs patience − 1 for the same sequence.",
+    "schedules": "Every learning-rate schedule of the lectures ([000], [001], [002]), rate against update count, with "
+                 "the optax reference dashed and, where torch is installed (the figure's title says whether it was), "
+                 "the torch.optim.lr_scheduler one; the deviations are in the table. Panels without a dashed line "
+                 "(1/t, inverse sqrt, Transformer, batch-size scaling) have no library counterpart. The last panel drives "
+                 "reduce_on_plateau with a scripted loss: ours equals optax.contrib, and torch's ReduceLROnPlateau "
+                 "needs patience − 1 for the same sequence.",
 }
+
+
+def _deviation_of(*panels: str):
+    """measure(results): the largest deviation from any reference of the named panels (and how many refs)."""
+
+    def measure(results: dict) -> dict:
+        devs = [d for name in panels for d in results["panels"][name]["max_rel_dev"].values()]
+        return {"max_rel_dev": max(devs) if devs else float("nan"), "references": len(devs)}
+
+    return measure
+
+
+def step_decay_levels(results: dict) -> dict:
+    """The distinct rates of the step-decay panel and the update counts where they change."""
+    values = np.asarray(results["panels"]["step decay ×0.1 at epochs 30/60/90"]["ours"]["per_epoch(step_decay)"])
+    epoch = len(values) // 100
+    changes = (np.nonzero(np.diff(values))[0] + 1) // epoch
+    levels = values[np.r_[0, np.nonzero(np.diff(values))[0] + 1]]
+    return {"change_epochs": changes.tolist(), "levels_over_first": (levels / levels[0]).tolist(),
+            "as_lecture": changes.tolist() == [30, 60, 90] and np.allclose(levels / levels[0], [1, 0.1, 0.01, 0.001],
+                                                                            rtol=1e-5)}
+
+
+_AGREES = dict(verdict=_claims.at_most("max_rel_dev", 1e-6, what="max |ours − reference| / max |reference|"),
+               examples=({"max_rel_dev": 1e-7, "references": 2}, {"max_rel_dev": 0.05, "references": 2}))
+
+CLAIMS = (
+    _claims.Claim(
+        "step-decay-resnet", "002", "Step: Reduce learning rate at a few fixed points. E.g. for ResNets, multiply LR "
+        "by 0.1 after epochs 30, 60, and 90.", "schedules", measure=step_decay_levels,
+        verdict=_claims.is_true("as_lecture", what="rate ×0.1 exactly at epochs 30, 60, 90"),
+        examples=({"as_lecture": True}, {"as_lecture": False})),
+    _claims.Claim(
+        "decay-schedules-match-references", "000", "Polynomial decay: learning rate is multiplied by some polynomial "
+        "of t; exponential decay: learning rate is multiplied by a constant each batch/epoch; cosine decay",
+        "schedules", measure=_deviation_of("exponential", "polynomial p=2", "linear", "cosine alpha=0.1"), **_AGREES),
+    _claims.Claim(
+        "sgdr-cosine-annealing", "001", "“Cosine annealing” with warm restarts (SGDR, Loshchilov & Hutter)",
+        "schedules",
+        measure=lambda r: {"restart_max_dev": float(np.max(np.abs(np.asarray(r["sgdr_restart_values"]) - 0.1))),
+                           **_deviation_of("SGDR", "cosine alpha=0.1")(r)},
+        verdict=_claims.all_of(
+            _claims.at_most("restart_max_dev", 1e-7, what="max |rate at each restart − η_max|"),
+            _claims.at_most("max_rel_dev", 1e-6, what="max deviation from the cosine/SGDR references")),
+        examples=({"restart_max_dev": 0.0, "max_rel_dev": 1e-7, "references": 3},
+                  {"restart_max_dev": 0.02, "max_rel_dev": 1e-7, "references": 3})),
+    _claims.Claim(
+        "linear-warmup", "002", "linearly increasing learning rate from 0 over the first ~5,000 iterations",
+        "schedules", measure=_deviation_of("linear warmup + cosine"), **_AGREES),
+)
 
 
 def main(argv=None) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import importlib
 import json
+import os
 import pathlib
+import re
 import time
 
 from experiments import _claims, _common
@@ -20,18 +22,73 @@ EXPERIMENTS = ("trajectories", "quadratic_dynamics", "schedules", "digits", "cla
                "lbfgs_minibatch", "saddles", "newton_cost", "standardization")
 
 
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SPEC_PAGE = re.compile(r"docs/spec/[a-z0-9-]+\.md")
+CODE = re.compile(r"``?([^`]+)``?")
+
+
+def inline_html(text: str, out: pathlib.Path) -> str:
+    """Escaped text with ``code`` / `code` as <code> and docs/spec/<page>.md as a link (relative to ``out``)."""
+    text = CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text, quote=False))
+    return SPEC_PAGE.sub(lambda m: f'<a href="{os.path.relpath(REPO / m.group(0), out)}">{m.group(0)}</a>', text)
+
+
+def docstring_html(doc: str, out: pathlib.Path) -> str:
+    """A module docstring as HTML paragraphs (blank lines separate them; indented lines are code)."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", (doc or "").strip()):
+        if block.startswith("    "):
+            blocks.append(f"<pre>{html.escape(block.strip())}</pre>")
+        else:
+            blocks.append(f"<p>{inline_html(' '.join(line.strip() for line in block.splitlines()), out)}</p>")
+    return "".join(blocks)
+
+
+def _table_html(lines: list[str]) -> str:
+    """One `_common.table` block (header, dashes, rows) as an HTML table; columns start where the dashes do."""
+    starts = [m.start() for m in re.finditer(r"-+", lines[1])]
+    cells = lambda line: [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cells(lines[0]))
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells(line)) + "</tr>" for line in lines[2:])
+    return f'<table class="numbers"><tr>{head}</tr>{body}</table>'
+
+
+def summary_html(text: str) -> str:
+    r"""An experiment's summary text as HTML: each `_common.table` block a table, every other line a paragraph.
+
+    Example:
+        >>> summary_html("k  v\n-  -\na  1\nslope 3")
+        '<table class="numbers"><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table><p>slope 3</p>'
+    """
+    lines, parts, i = text.splitlines(), [], 0
+    while i < len(lines):
+        if i + 1 < len(lines) and re.fullmatch(r"-+( +-+)*", lines[i + 1].strip() or "x"):
+            end = i + 2
+            while end < len(lines) and len(lines[end]) == len(lines[i + 1]):  # rows are padded to full width
+                end += 1
+            parts.append(_table_html(lines[i:end]))
+            i = end
+        else:
+            if lines[i].strip():
+                parts.append(f"<p>{html.escape(lines[i])}</p>")
+            i += 1
+    return "".join(parts)
+
+
 def _section(name: str, module, summary: str, figures: list[pathlib.Path], out: pathlib.Path) -> str:
-    intro = html.escape((module.__doc__ or "").strip())
+    intro = docstring_html(module.__doc__, out)
     figs = "\n".join(
         f'<figure><img src="{p.relative_to(out).as_posix()}" alt="{p.stem}">'
-        f"<figcaption><b>{p.stem}</b>: {html.escape(module.CAPTIONS.get(p.stem, ''))}</figcaption></figure>"
+        f"<figcaption><b>{p.stem}</b>: {inline_html(module.CAPTIONS.get(p.stem, ''), out)}</figcaption></figure>"
         for p in figures)
-    return f'<section id="{name}"><h2>{name}</h2><p class="doc">{intro}</p><pre>{html.escape(summary)}</pre>{figs}</section>'
+    return f'<section id="{name}"><h2>{name}</h2><div class="doc">{intro}</div>{summary_html(summary)}{figs}</section>'
 
 
 STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}img{max-width:100%}"
          "figure{margin:1.5em 0}figcaption{font-size:.95em;color:#333}pre{background:#f6f6f6;padding:.6em;"
-         "overflow-x:auto;font-size:.85em}.doc{white-space:pre-wrap}table.claims{border-collapse:collapse;font-size:.9em}"
+         "overflow-x:auto;font-size:.85em}table.numbers{border-collapse:collapse;font-size:.85em;margin:.8em 0}"
+         ".numbers td,.numbers th{border:1px solid #ddd;padding:.15em .5em;text-align:left}"
+         ".numbers tr:nth-child(even){background:#f7f7f7}table.claims{border-collapse:collapse;font-size:.9em}"
          ".claims td,.claims th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}th.lecture{background:#eef}"
          ".reproduced{background:#dfd}.partly{background:#ffd}.not-reproduced{background:#fdd}")
 

@@ -1,4 +1,4 @@
-"""E7 (experiments/schedules.py): the CLI writes the grid and the values (the numbers are checked in test_experiments.py)."""
+"""experiments/schedules.py: the CLI writes the grid and the values (the numbers are checked in test_experiments.py)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,14 @@ def results(quick_tour, name):
     return quick_tour[1][name]["results"]
 
 
+def test_tour_page_renders_numbers_as_tables_and_links_the_spec(quick_tour):
+    out, _ = quick_tour
+    page = (out / "index.html").read_text()
+    assert page.count('<table class="numbers">') >= len(tour.EXPERIMENTS)
+    assert "SPEC.md" not in page and "``" not in page
+    assert '<a href="' in page and 'docs/spec/experiments.md</a>' in page
+
+
 def test_tour_page_links_every_figure_with_its_caption(quick_tour):
     out, runs = quick_tour
     page = (out / "index.html").read_text()
@@ -36,6 +44,29 @@ def test_trajectories_momentum_beats_sgd_and_every_first_order_method_leaves_the
     bare_secant = "quickprop (bare secant)"  # a secant method seeks critical points, like Newton
     assert all(run["steps"] is not None and run["steps"] < 400 for k, run in r["saddle"].items() if k != bare_secant)
     assert r["quadratic"]["nesterov"]["steps"] < (r["quadratic"]["sgd"]["steps"] or float("inf"))
+
+
+def test_trajectories_runs_stop_at_escape_or_divergence_and_show_finite_numbers(quick_tour):
+    r = results(quick_tour, "trajectories")
+    for pname, runs in r.items():
+        for label, run in runs.items() if pname != "lecture_points" else ():
+            assert np.isfinite(run["loss"]).all() and np.isfinite(run["path"]).all(), (pname, label)
+            if pname == "saddle" and run["outcome"] == "escaped":  # stops at the first step with |y| > 1
+                assert abs(run["path"][-1][1]) > 1 and np.all(np.abs(np.asarray(run["path"])[:-1, 1]) <= 1)
+    assert not any(run["at_grid_edge"] for p in ("rosenbrock", "quadratic")
+                   for k, run in r[p].items() if k.startswith("adam"))  # the widened Adam grid brackets its best
+
+
+def test_trajectories_gd_near_the_stability_limit_zigzags_and_heavy_ball_is_faster(quick_tour):
+    points = results(quick_tour, "trajectories")["lecture_points"]
+    gd, hb = points["quadratic"]["gd α = 1.9/λmax"], points["quadratic"]["heavy ball α = 1.9/λmax, optimal β"]
+    assert gd["steep_sign_flips"] == 1.0  # steep mode × (1 − 1.9) = −0.9 every step
+    assert abs(gd["steep_amplitude_30_40"] - 0.9**30) < 1e-3
+    assert hb["steep_amplitude_30_40"] < 0.5 * gd["steep_amplitude_30_40"]  # ≈ 0.862^30 (times a polynomial factor)
+    assert hb["steps"] < 0.25 * gd["steps"]  # rates 0.862 vs 0.981 per step: ≈ ln 0.981 / ln 0.862 ≈ 0.13
+    saddle = points["saddle"]
+    assert 300 < saddle["gd α = 0.01"]["steps"] < 400  # |y| × 1.02 per step: ln 1000 / ln 1.02 = 349
+    assert saddle["momentum α = 0.01, β = 0.9"]["steps"] < 100  # root 1.107 of r² − 1.92r + 0.9: ≈ 68
 
 
 def test_quadratic_dynamics_numbers_match_the_lectures(quick_tour):
@@ -61,11 +92,23 @@ def test_digits_adam_softmax_accuracy_sweep_and_gradient_noise_slope(quick_tour)
     assert r["curves"]["softmax"]["adam"]["final_accuracy_mean"] >= 0.93  # the quick run's floor (measured 97.2% in the full run, docs/spec/experiments.md E8)
     losses = r["curves"]["softmax"]["adam"]["train_loss"]
     assert losses[-1] < losses[0]
-    for name, sweep in r["sweep"].items():  # [002]: tiny rates barely move, huge ones blow up
+    for name, sweep in r["sweep"].items():  # [001]: tiny rates barely move, huge ones blow up
         best = np.argmin(sweep["final_loss_mean"])
         assert 0 < best < len(sweep["rates"]) - 1, name
         assert sweep["final_loss_mean"][0] > 2.0  # log 10 = 2.30 at the zero init: barely moved
+        assert sweep["diverged_fraction"][-1] == 1.0 and sweep["diverged_fraction"][best] == 0.0, name
+        assert sweep["final_loss_mean"][-1] > 10 * np.log(10.0), name  # far above the starting loss
     assert abs(r["batch_size"]["noise"]["slope"] + 0.5) < 0.05  # σ/√B (docs/spec/experiments.md E10)
+
+
+def test_digits_linear_scaling_rule_without_warmup(quick_tour):
+    batch = results(quick_tour, "digits")["batch_size"]
+    final = lambda rule, B: float(batch[rule][B]["train_loss"][-1])
+    sizes = sorted(batch["fixed"], key=int)
+    base = final("fixed", sizes[0])
+    for B in sizes[1:]:  # same epochs and seed: kB with kη stays near B with η; kB with η falls behind
+        assert batch["scaled"][B]["rate"] == 0.1 * int(B) / int(sizes[0])
+        assert final("scaled", B) < 1.35 * base < final("fixed", B), B
 
 
 def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd(quick_tour):
@@ -77,6 +120,14 @@ def test_classic_rules_quickprop_and_rprop_solve_the_encoder_faster_than_sgd(qui
         assert r[variant]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"]
 
 
+def test_classic_rules_on_xor_rprop_and_quickprop_are_fast_but_solve_fewer_seeds_than_sgd(quick_tour):
+    r = results(quick_tour, "classic_rules")["xor"]  # the caption's "≈50–60% against ≈90%"
+    assert r["sgd"]["solved_fraction"] >= 0.85
+    for name in ("quickprop", "rprop+", "rprop-", "irprop+", "irprop-"):
+        assert 0.4 <= r[name]["solved_fraction"] <= 0.7, name
+        assert r[name]["median_epochs"] < 0.5 * r["sgd"]["median_epochs"], name
+
+
 def test_gradient_check_float64_centered_is_good_and_float32_cannot_be(quick_tour):
     r = results(quick_tour, "gradient_check")
     for name, runs in r.items():
@@ -84,6 +135,7 @@ def test_gradient_check_float64_centered_is_good_and_float32_cannot_be(quick_tou
         assert min(runs["float64/centered"]["max_rel_error"]) <= min(runs["float64/forward"]["max_rel_error"]), name
     smooth = ("mse", "softmax_cross_entropy", "logistic")
     assert all(min(r[n]["float32/centered"]["max_rel_error"]) > 1e-7 for n in smooth)
+    assert all(min(r[n]["float32/centered"]["max_rel_error"]) > 1e-6 for n in r)  # the caption: "1e-5 to 3e-4"
 
 
 def test_schedules_references_agree_and_sgdr_restarts_are_exact(quick_tour):
@@ -117,3 +169,23 @@ def test_tour_writes_the_claims_ledger(quick_tour):
         assert {"id", "lecture", "quote", "experiment", "measured", "verdict", "why"} <= set(c)
         assert (out / c["experiment"]).exists(), c["experiment"]
         assert f'id="claim-{c["id"]}"' in page
+
+
+# the claims of the experiments of this file whose lecture claim holds in the quick run (measured there);
+# "quickprop-rprop-xor" is not among them: on XOR they are fast but solve only ~half of the seeds
+REPRODUCED = ("gd-closed-form", "gd-step-regimes", "gd-best-fixed-step", "gd-theorem-7-1", "momentum-sqrt-kappa",
+              "gd-jitter-momentum", "saddle-gd-stuck", "momentum-flat-regions", "lr-too-small-too-large",
+              "linear-scaling-rule", "gradient-noise-sqrt-b", "adam-good-default", "quickprop-rprop-encoder",
+              "gradient-check-float64", "numeric-gradient-approximate", "step-decay-resnet",
+              "decay-schedules-match-references", "sgdr-cosine-annealing", "linear-warmup", "lbfgs-full-batch",
+              "newton-curvature")
+
+
+def test_claims_that_hold_are_reproduced_in_the_quick_run(quick_tour):
+    import json
+
+    out, _ = quick_tour
+    verdicts = {c["id"]: (c["verdict"], c["why"]) for c in json.loads((out / "claims.json").read_text())}
+    assert {c: verdicts[c] for c in REPRODUCED if verdicts[c][0] != "reproduced"} == {}
+    assert verdicts["quickprop-rprop-xor"][0] == "partly", verdicts["quickprop-rprop-xor"]
+    assert len({c["lecture"] for c in json.loads((out / "claims.json").read_text())}) == 4  # all four lectures
