@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxopt_lectures._validate import check_range
+from jaxopt_lectures._validate import check_int, checked
 
 CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one chunk fit in a 2 MB L2
 
@@ -141,11 +141,7 @@ def _chunked(
     return out_buf, treedef.unflatten([next(it_b) if b else next(it_f) for b in is_buf])
 
 
-def _check_chunk(chunk_size: int | None) -> None:
-    if chunk_size is not None:
-        check_range("chunk_size", chunk_size, 1)
-
-
+@checked
 def fuse(
     tx: optax.GradientTransformation, *, chunk_size: int | None = None
 ) -> optax.GradientTransformationExtraArgs:
@@ -188,7 +184,7 @@ def fuse(
         [[-0.1 -0.1]
          [-0.1 -0.1]]
     """
-    _check_chunk(chunk_size)
+    check_int("chunk_size", chunk_size, 1, allow_none=True)
     tx = optax.with_extra_args_support(tx)
 
     def init(params: optax.Params) -> FusedState:
@@ -245,7 +241,7 @@ def fused_step(
         >>> print(unravel(flat)["w"])
         [0.5 0.5 0.5]
     """
-    _check_chunk(chunk_size)
+    check_int("chunk_size", chunk_size, 1, allow_none=True)
     tx = optax.with_extra_args_support(tx)
 
     def step(params, grads, state: FusedState, **extra_args):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import optax
 
-from jaxopt_lectures._validate import check_learning_rate
+from jaxopt_lectures._validate import check_learning_rate, checked
 
 
+@checked
 def scale_by_sgd() -> optax.GradientTransformationExtraArgs:
     r"""The gradient-descent direction: the gradient itself, $d_t = g_t$ (the identity transform).
 
@@ -23,6 +24,7 @@ def scale_by_sgd() -> optax.GradientTransformationExtraArgs:
     return optax.with_extra_args_support(optax.identity())
 
 
+@checked
 def sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationExtraArgs:
     r"""Gradient descent: $\Delta_t = -\eta_t\, g_t$.
 

@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
 
+from jaxopt_lectures._validate import check_bool, check_learning_rate, checked, require_params
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
-from jaxopt_lectures.second_order.newton import _check_rate
 
 
 class ScaleByBFGSState(NamedTuple):
@@ -67,6 +67,7 @@ def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.where(curvature & jnp.all(jnp.isfinite(updated)), updated, h)
 
 
+@checked
 def scale_by_bfgs(*, scale_init: bool = False) -> optax.GradientTransformationExtraArgs:
     r"""The BFGS direction $H_t g_t$ (before the rate; sign of $g$), $H_0 = I$.
 
@@ -89,8 +90,7 @@ def scale_by_bfgs(*, scale_init: bool = False) -> optax.GradientTransformationEx
 
     def update(updates, state, params=None, **extra):
         del extra
-        if params is None:
-            raise ValueError("scale_by_bfgs.update requires params (s = θ_t − θ_{t−1})")
+        require_params(params, "scale_by_bfgs", "s = θ_t − θ_{t−1}")
         x, g, s, y, unravel, gdtype = flat_pair(params, updates, state)
         h = state.inv_hessian.astype(x.dtype)
         fresh = state.count > 0
@@ -107,6 +107,7 @@ def scale_by_bfgs(*, scale_init: bool = False) -> optax.GradientTransformationEx
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def bfgs(
     *,
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -145,6 +146,5 @@ def bfgs(
         >>> print(x.round(5))
         [1. 1.]
     """
-    if learning_rate is not None:
-        _check_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True, allow_none=True)
     return descent_chain(scale_by_bfgs(scale_init=scale_init), learning_rate, linesearch)
