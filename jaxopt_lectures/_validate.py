@@ -184,11 +184,11 @@ def check_float_leaves(tree: Any, owner: str, what: str = "params") -> None:
                     f"(an optimizer step on them is truncated or lost). Fix: {FIX_NON_FLOAT}")
 
 
-def first_difference(tree: Any, reference: Any) -> str | None:
+def first_difference(tree: Any, reference: Any, shapes: bool = True) -> str | None:
     """Where ``tree`` first differs from ``reference`` (a missing, extra or renamed leaf, or a shape), or None."""
     if jax.tree.structure(tree) == jax.tree.structure(reference):
         for (path, a), b in zip(jax.tree_util.tree_flatten_with_path(tree)[0], jax.tree.leaves(reference)):
-            if np.shape(a) != np.shape(b):
+            if shapes and np.shape(a) != np.shape(b):
                 return f"{_path(path)} has shape {np.shape(a)}, expected {np.shape(b)}"
         return None
     got = dict((_path(p), x) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0])
@@ -202,12 +202,12 @@ def first_difference(tree: Any, reference: Any) -> str | None:
     return f"the tree structure differs ({jax.tree.structure(tree)} vs {jax.tree.structure(reference)})"
 
 
-def check_same_tree(tree: Any, reference: Any, what: str = "the updates") -> None:
+def check_same_tree(tree: Any, reference: Any, what: str = "the updates", shapes: bool = True) -> None:
     """``ValueError`` naming the first differing path when ``tree`` does not match ``reference``.
 
-    A Python-side check on structure and shapes: it runs once at trace time under ``jit``.
+    A Python-side check on structure (and shapes): it runs once at trace time under ``jit``.
     """
-    where = first_difference(tree, reference)
+    where = first_difference(tree, reference, shapes)
     if where is not None:
         raise ValueError(f"{what} do not have the tree structure given to init: {where}. update needs "
                          "the structure (leaf names and shapes) that init was given; call init again "
@@ -226,22 +226,30 @@ def checked(factory: Callable[..., optax.GradientTransformation]) -> Callable[..
     """Decorate a public factory so that its transformation checks the trees it is given.
 
     ``init``: no integer or bool leaf in the params. ``update``: float gradients, the same structure
-    and shapes as ``params`` when they are given, and updates in the gradients' dtypes.
+    and shapes as ``params`` when they are given, a tree structure (leaf names) that ``init`` was
+    given (remembered, Python-side, by this transformation object; shapes are checked against the
+    state, see :func:`~jaxopt_lectures._tree.tree_map_unzip`), and updates in the gradients' dtypes.
     """
     owner = factory.__name__
 
     @functools.wraps(factory)
     def make(*args: Any, **kwargs: Any) -> optax.GradientTransformationExtraArgs:
         tx = optax.with_extra_args_support(factory(*args, **kwargs))
+        seen: list[Any] = []  # the tree structures init was given, the last one last
 
         def init(params: optax.Params) -> Any:
             check_float_leaves(params, f"{owner}.init")
+            treedef = jax.tree.structure(params)
+            seen[:] = [t for t in seen if t != treedef] + [treedef]
             return tx.init(params)
 
         def update(updates, state, params=None, **extra_args):
             check_float_leaves(updates, f"{owner}.update", "gradient")
             if params is not None:
                 check_same_tree(updates, params, "the updates")
+            if seen and jax.tree.structure(updates) not in seen:
+                last = seen[-1].unflatten([0] * seen[-1].num_leaves)
+                check_same_tree(updates, last, "the updates", shapes=False)
             out, new_state = tx.update(updates, state, params, **extra_args)
             return _cast_like(out, updates), new_state
 

@@ -141,6 +141,15 @@ def _chunked(
     return out_buf, treedef.unflatten([next(it_b) if b else next(it_f) for b in is_buf])
 
 
+def _check_flat_size(g: jax.Array, inner_state: Any, name: str) -> None:
+    """``ValueError`` when the flat gradient buffer of one dtype does not match the state init built."""
+    sizes = {np.size(x) for x in jax.tree.leaves(inner_state) if np.ndim(x) == 1}
+    if inner_state is None or (sizes and g.size not in sizes):
+        raise ValueError(f"the updates do not have the tree structure given to init: their {name} leaves hold "
+                         f"{g.size} numbers, init's held {sorted(sizes) or 'none'}. update needs the structure "
+                         "(leaf names and shapes) that init was given; call init again for a new model")
+
+
 @checked
 def fuse(
     tx: optax.GradientTransformation, *, chunk_size: int | None = None
@@ -199,6 +208,7 @@ def fuse(
         flat_p = None if params is None else ravel_by_dtype(params)[0]
         out, inner = {}, {}
         for name, g in flat_g.items():
+            _check_flat_size(g, state.inner.get(name), name)
             p = None if flat_p is None else flat_p[name]
             fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
             out[name], inner[name] = _chunked(fn, g, p, state.inner[name], chunk_size)

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
 
-from jaxopt_lectures._validate import check_bool, check_learning_rate, checked, require_params
+from jaxopt_lectures._validate import check_learning_rate, check_same_tree, checked, require_params
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
 
 
@@ -36,6 +36,7 @@ def flat_pair(params: optax.Params, updates: optax.Updates, state: NamedTuple):
     """(θ_t, g_t, s, y, compute dtype, unravel, update dtype) on the flattened trees (at least float32)."""
     x, _ = ravel_pytree(params)
     g, unravel = ravel_pytree(updates)
+    check_same_tree(x, state.prev_params, "the params (flattened)")
     cdtype = jnp.promote_types(jnp.promote_types(x.dtype, g.dtype), jnp.float32)
     x, gc = x.astype(cdtype), g.astype(cdtype)
     s = x - state.prev_params.astype(cdtype)
