@@ -98,7 +98,7 @@ def test_none_is_accepted_only_where_documented():
     for entry in bad_inputs.entries():
         for arg, kind, value in bad_inputs.cases(entry):
             if kind == "None" and bad_inputs.outcome(entry, arg, value)[0] == "accepted":
-                name = entry.make.__name__.removeprefix("scale_by_")
+                name = method_of(entry).removeprefix("scale_by_")
                 assert name in documented.get(arg, ()), (entry.id, arg)
 
 
