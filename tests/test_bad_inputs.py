@@ -70,7 +70,8 @@ def named(message: str, arg: str, entry) -> bool:
     return arg in message or (first is not None and first.group(1) in entry.kwargs)
 
 
-@pytest.mark.parametrize("entry", bad_inputs.entries(), ids=lambda e: e.id)
+@pytest.mark.parametrize("entry", [pytest.param(e, id=e.id, marks=[pytest.mark.slow] if "second_order" in e.make.__module__ else [])
+                                   for e in bad_inputs.entries()])  # second-order entries: 5-35 s each
 def test_every_bad_value_is_rejected_by_name_or_builds_a_working_optimizer(entry):
     failures = []
     for arg, kind, value in bad_inputs.cases(entry):
