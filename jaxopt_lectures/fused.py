@@ -175,7 +175,7 @@ def fuse(
             makes one loop per output, as for a single-leaf tree).
 
     Raises:
-        ValueError: ``chunk_size`` < 1.
+        ValueError: ``chunk_size`` < 1. TypeError: ``chunk_size`` not an int (2.5, True).
 
     References:
         torch.optim's ``fused=True`` multi-tensor kernels; optax.flatten.
@@ -239,7 +239,7 @@ def fused_step(
             buffer whole.
 
     Raises:
-        ValueError: ``chunk_size`` < 1.
+        ValueError: ``chunk_size`` < 1. TypeError: ``chunk_size`` not an int (2.5, True).
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxopt_lectures as jol

@@ -139,8 +139,8 @@ def proximal(learning_rate: optax.ScalarOrSchedule, *, l1: float | jax.Array = 0
         l2: $l_2 \ge 0$, weight of $\tfrac12\|\theta\|^2$.
 
     Raises:
-        ValueError: ``learning_rate <= 0`` or a negative ``l1``/``l2`` (Python numbers);
-            ``update`` without ``params``.
+        ValueError: ``learning_rate <= 0`` or a negative ``l1``/``l2`` (concrete numbers).
+        TypeError: an argument of the wrong kind; ``update`` without ``params``.
 
     References:
         Daubechies, Defrise & De Mol, An iterative thresholding algorithm for linear inverse

@@ -174,7 +174,7 @@ def newton(
 
     Raises:
         ValueError: ``learning_rate`` <= 0, ``damping`` < 0 or an unknown ``indefinite``.
-        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=``.
+        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=`` or ``params``.
 
     References:
         Nocedal & Wright, Numerical Optimization, 2006, §3.3–3.4. Levenberg, A method for the solution
@@ -326,7 +326,7 @@ def newton_cg(
 
     Raises:
         ValueError: ``learning_rate`` <= 0, ``damping`` < 0, ``max_cg_steps`` < 1, ``cg_rtol`` outside [0, 1).
-        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=``.
+        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=`` or ``params``.
 
     References:
         Dembo & Steihaug, Truncated-Newton algorithms for large-scale unconstrained optimization,
