@@ -42,7 +42,8 @@ def sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationEx
             (evaluated at the 0-based update count).
 
     Raises:
-        ValueError: ``learning_rate`` is a negative Python number.
+        ValueError: ``learning_rate`` is a negative (or NaN, inf) number, a concrete JAX array included.
+        TypeError: ``learning_rate`` is not a number or a schedule (a string, None, a list, ...).
 
     References:
         Cauchy, Méthode générale pour la résolution des systèmes d'équations simultanées, 1847.
