@@ -161,6 +161,13 @@ def _path(path: tuple) -> str:
     return jax.tree_util.keystr(path) or "<root>"
 
 
+def _named_path(path: tuple) -> str:
+    """The path without a final ``.value`` (flax ``Variable`` wrappers hold the same leaf as a bare array)."""
+    last = path[-1] if path else None
+    bare = isinstance(last, jax.tree_util.GetAttrKey) and last.name == "value"
+    return _path(path[:-1] if bare else path)
+
+
 def _dtype(leaf: Any) -> Any:
     dtype = getattr(leaf, "dtype", None)  # arrays and jax.ShapeDtypeStruct
     return jnp.result_type(leaf) if dtype is None else dtype
@@ -191,8 +198,10 @@ def first_difference(tree: Any, reference: Any, shapes: bool = True) -> str | No
             if shapes and np.shape(a) != np.shape(b):
                 return f"{_path(path)} has shape {np.shape(a)}, expected {np.shape(b)}"
         return None
-    got = dict((_path(p), x) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0])
-    want = dict((_path(p), x) for p, x in jax.tree_util.tree_flatten_with_path(reference)[0])
+    got = dict((_named_path(p), x) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0])
+    want = dict((_named_path(p), x) for p, x in jax.tree_util.tree_flatten_with_path(reference)[0])
+    if list(got) == list(want):  # the same leaves, in wrappers of other types (flax's Param vs arrays)
+        return None
     for key in want:
         if key not in got:
             return f"{key} is missing"

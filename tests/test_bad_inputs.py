@@ -126,6 +126,11 @@ def test_fuse_chunk_size_must_be_an_int(chunk_size):
         jol.fuse(jol.sgd(0.1), chunk_size=chunk_size)
 
 
+def test_a_switch_must_be_a_bool():
+    with pytest.raises(TypeError, match="^safeguard='yes' must be True or False"):
+        jol.quickprop(0.1, safeguard="yes")
+
+
 def test_traced_hyperparameters_still_work_under_jit_and_vmap():
     g = jnp.ones(2)
     run = lambda lr, b1: (tx := jol.adam(lr, b1=b1)).update(g, tx.init(g))[0]
