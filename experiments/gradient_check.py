@@ -50,7 +50,8 @@ def run(config: dict) -> dict:
             dtype = jnp.float64 if dtype_name == "float64" else jnp.float32
             for name, (fun, W0) in _common.progress(_objectives(dtype).items(), desc=dtype_name):
                 for method in ("centered", "forward"):
-                    errors = [float(losses.check_grad(fun, W0, h, method=method, num_checks=config["num_checks"]).max_rel_error)
+                    errors = [float(losses.check_grad(fun, W0, h, method=method, num_checks=config["num_checks"],
+                                                    dtype=dtype_name).max_rel_error)
                               for h in config["steps"]]
                     results.setdefault(name, {})[f"{dtype_name}/{method}"] = {"steps": config["steps"], "max_rel_error": errors}
     return results

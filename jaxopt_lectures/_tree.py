@@ -9,13 +9,19 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxopt_lectures._validate import check_same_tree
+
 
 def tree_map_unzip(fn: Callable[..., tuple], tree: Any, *rest: Any) -> tuple:
     """Map ``fn`` (leaves -> tuple of k arrays) over trees and return k trees.
 
     The per-leaf maths of an optimizer is written once as a function of arrays returning
     ``(update, new_state_field_1, ...)``; this turns it into trees with ``tree``'s structure.
+    A ``rest`` tree (state built by ``init``) of another structure or shape raises the
+    ``ValueError`` of :func:`~jaxopt_lectures._validate.check_same_tree`.
     """
+    for other in rest:
+        check_same_tree(tree, other)
     treedef = jax.tree.structure(tree)
     leaves = [treedef.flatten_up_to(t) for t in (tree, *rest)]
     outs = [fn(*args) for args in zip(*leaves)]

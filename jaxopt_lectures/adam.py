@@ -16,7 +16,7 @@ import optax
 
 from jaxopt_lectures._math import divide_or_zero, root
 from jaxopt_lectures._tree import tree_map_unzip
-from jaxopt_lectures._validate import check_learning_rate, check_range
+from jaxopt_lectures._validate import check_learning_rate, check_range, checked
 from jaxopt_lectures.regularization import Mask, add_l2
 
 
@@ -33,6 +33,7 @@ def _check_adam_args(b1: float, b2: float, eps: float) -> None:
     check_range("eps", eps, 0.0)
 
 
+@checked
 def scale_by_adam(
     *,
     b1: float = 0.9,
@@ -91,6 +92,7 @@ def scale_by_adam(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def adam(
     learning_rate: optax.ScalarOrSchedule,
     *,
@@ -161,6 +163,7 @@ def adam(
     )
 
 
+@checked
 def scale_by_adamw(
     *, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, weight_decay: float = 1e-4, mask: Mask = None
 ) -> optax.GradientTransformationExtraArgs:
@@ -182,6 +185,7 @@ def scale_by_adamw(
     return optax.chain(scale_by_adam(b1=b1, b2=b2, eps=eps), add_l2(weight_decay, mask=mask))
 
 
+@checked
 def adamw(
     learning_rate: optax.ScalarOrSchedule,
     *,

@@ -17,7 +17,7 @@ import optax
 
 from jaxopt_lectures._math import divide_or_zero, eps_split, root
 from jaxopt_lectures._tree import tree_map_unzip
-from jaxopt_lectures._validate import check_choice, check_learning_rate, check_range
+from jaxopt_lectures._validate import check_choice, check_learning_rate, check_range, checked
 from jaxopt_lectures.momentum import scale_by_momentum
 
 ADADELTA_FORMS = ("zeiler", "jku")
@@ -32,6 +32,7 @@ class ScaleByAdagradState(NamedTuple):
     sum_of_squares: optax.Updates  # r_t = r_0 + Σ g_i², r_0 = initial_accumulator
 
 
+@checked
 def scale_by_adagrad(
     *, eps: float = 1e-8, initial_accumulator: float = 0.0, eps_in_sqrt: bool = False
 ) -> optax.GradientTransformationExtraArgs:
@@ -68,6 +69,7 @@ def scale_by_adagrad(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def adagrad(
     learning_rate: optax.ScalarOrSchedule,
     *,
@@ -133,6 +135,7 @@ class ScaleByRmspropState(NamedTuple):
     mu: optax.Updates | None  # EMA of g (centered only), starts at 0; None otherwise
 
 
+@checked
 def scale_by_rmsprop(
     *,
     decay: float = 0.9,
@@ -183,6 +186,7 @@ def scale_by_rmsprop(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def rmsprop(
     learning_rate: optax.ScalarOrSchedule,
     *,
@@ -262,6 +266,7 @@ class ScaleByAdadeltaState(NamedTuple):
     e_x: optax.Updates  # E[Δx²]_t, running average of squared (pre-rate) steps
 
 
+@checked
 def scale_by_adadelta(
     *, rho: float = 0.95, eps: float = 1e-6, form: str = "zeiler"
 ) -> optax.GradientTransformationExtraArgs:
@@ -301,6 +306,7 @@ def scale_by_adadelta(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def adadelta(
     learning_rate: optax.ScalarOrSchedule = 1.0,
     *,

@@ -5,15 +5,11 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-
-def _check_count(name: str, value: object, low: int) -> None:
-    """Raise ``ValueError("name=value must be an int >= low")`` unless ``value`` is such a Python int."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name}={value!r} must be an int >= {low}")
+from jaxopt_lectures._validate import check_int
 
 
 def _check_batch_size(n: int, batch_size: int, drop_last: bool) -> None:
-    _check_count("batch_size", batch_size, 1)
+    check_int("batch_size", batch_size, 1)
     if drop_last and batch_size > n:
         raise ValueError(f"batch_size={batch_size!r} must be <= the number of examples n={n!r} "
                          "when drop_last=True (an epoch would have no batch)")

@@ -43,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxopt_lectures._validate import check_range
+from jaxopt_lectures._validate import check_int, checked
 
 CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one chunk fit in a 2 MB L2
 
@@ -253,11 +253,16 @@ def _check_mesh(params: Any) -> None:
                 "for sharded params, or replicate them (data parallel: NamedSharding(mesh, P()))")
 
 
-def _check_chunk(chunk_size: int | None) -> None:
-    if chunk_size is not None:
-        check_range("chunk_size", chunk_size, 1)
+def _check_flat_size(g: jax.Array, inner_state: Any, name: str) -> None:
+    """``ValueError`` when the flat gradient buffer of one dtype does not match the state init built."""
+    sizes = {np.size(x) for x in jax.tree.leaves(inner_state) if np.ndim(x) == 1}
+    if inner_state is None or (sizes and g.size not in sizes):
+        raise ValueError(f"the updates do not have the tree structure given to init: their {name} leaves hold "
+                         f"{g.size} numbers, init's held {sorted(sizes) or 'none'}. update needs the structure "
+                         "(leaf names and shapes) that init was given; call init again for a new model")
 
 
+@checked
 def fuse(
     tx: optax.GradientTransformation, *, chunk_size: int | None = None
 ) -> optax.GradientTransformationExtraArgs:
@@ -288,6 +293,7 @@ def fuse(
         ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (at the first ``update``: its traced
             update reduces, sorts or permutes the flat buffer) or masked (at ``init``); a param
             split over several devices (at ``init``).
+        TypeError: ``chunk_size`` not an int (2.5, True).
 
     References:
         torch.optim's ``fused=True`` multi-tensor kernels; optax.flatten.
@@ -305,8 +311,8 @@ def fuse(
         [[-0.1 -0.1]
          [-0.1 -0.1]]
     """
-    _check_chunk(chunk_size)
-    name_, checked = _name(tx), set()  # checked: the signatures whose update was found elementwise
+    check_int("chunk_size", chunk_size, 1, allow_none=True)
+    name_, seen = _name(tx), set()  # the signatures whose update was found elementwise
     tx = optax.with_extra_args_support(tx)
 
     def init(params: optax.Params) -> FusedState:
@@ -321,9 +327,10 @@ def fuse(
         flat_p = None if params is None else ravel_by_dtype(params)[0]
         out, inner = {}, {}
         for name, g in flat_g.items():
+            _check_flat_size(g, state.inner.get(name), name)
             p = None if flat_p is None else flat_p[name]
             fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
-            _check_elementwise(fn, g, p, state.inner[name], name_, checked)
+            _check_elementwise(fn, g, p, state.inner[name], name_, seen)
             out[name], inner[name] = _chunked(fn, g, p, state.inner[name], chunk_size)
         return unravel(out, state.offsets), FusedState(inner, state.offsets)
 
@@ -353,6 +360,7 @@ def fused_step(
 
     Raises:
         ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (see :func:`fuse`).
+        TypeError: ``chunk_size`` not an int (2.5, True).
 
     Example:
         >>> import jax, jax.numpy as jnp, jaxopt_lectures as jol
@@ -364,8 +372,8 @@ def fused_step(
         >>> print(unravel(flat)["w"])
         [0.5 0.5 0.5]
     """
-    _check_chunk(chunk_size)
-    name_, checked = _name(tx), set()  # checked: the signatures whose update was found elementwise
+    check_int("chunk_size", chunk_size, 1, allow_none=True)
+    name_, seen = _name(tx), set()  # the signatures whose update was found elementwise
     tx = optax.with_extra_args_support(tx)
 
     def step(params, grads, state: FusedState, **extra_args):
@@ -378,7 +386,7 @@ def fused_step(
                 u_c, s_c = tx.update(g_c, s_c, p_c, **extra_args)
                 return optax.apply_updates(p_c, u_c), s_c
 
-            _check_elementwise(fn, p, flat_g[name], state.inner[name], name_, checked)
+            _check_elementwise(fn, p, flat_g[name], state.inner[name], name_, seen)
             out[name], inner[name] = _chunked(fn, p, flat_g[name], state.inner[name], chunk_size)
         return unravel(out, state.offsets), FusedState(inner, state.offsets)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import optax
 
-from jaxopt_lectures._validate import check_learning_rate
+from jaxopt_lectures._validate import check_learning_rate, checked
 
 
+@checked
 def scale_by_sgd() -> optax.GradientTransformationExtraArgs:
     r"""The gradient-descent direction: the gradient itself, $d_t = g_t$ (the identity transform).
 
@@ -25,6 +26,7 @@ def scale_by_sgd() -> optax.GradientTransformationExtraArgs:
     return optax.with_extra_args_support(optax.identity())
 
 
+@checked
 def sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationExtraArgs:
     r"""Gradient descent: $\Delta_t = -\eta_t\, g_t$.
 
@@ -42,7 +44,8 @@ def sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationEx
             (evaluated at the 0-based update count).
 
     Raises:
-        ValueError: ``learning_rate`` is a negative Python number.
+        ValueError: ``learning_rate`` is a negative (or NaN, inf) number, a concrete JAX array included.
+        TypeError: ``learning_rate`` is not a number or a schedule (a string, None, a list, ...).
 
     References:
         Cauchy, Méthode générale pour la résolution des systèmes d'équations simultanées, 1847.

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from jaxopt_lectures._validate import check_choice, check_range
+from jaxopt_lectures._validate import check_choice, check_int, check_range
 
 
 def _same_shape(name_a: str, a: jax.Array, name_b: str, b: jax.Array) -> None:
@@ -206,6 +206,7 @@ class CheckGradResult(NamedTuple):
     analytic: jax.Array  # jax.grad
     numeric: jax.Array  # finite differences
     index: jax.Array  # which coordinates of ravel_pytree(x) were checked
+    compute_dtype: str = "float64"  # check_grad always differentiates in float64, whatever x's dtype
 
     def verdict(self) -> str:
         """CS231n's reading of ``max_rel_error``: "wrong", "suspicious", "kinks only" or "good"."""
@@ -214,7 +215,7 @@ class CheckGradResult(NamedTuple):
 
 
 def check_grad(fun: Callable[[Any], jax.Array], x: Any, eps: float = 1e-5, *, method: str = "centered",
-               num_checks: int | None = None, seed: int = 0) -> CheckGradResult:
+               num_checks: int | None = None, seed: int = 0, dtype: str = "float64") -> CheckGradResult:
     r"""Compare ``jax.grad(fun)(x)`` with finite differences, coordinate by coordinate.
 
     Centered (default): $n_i = (f(x + h e_i) - f(x - h e_i))/(2h)$, error $O(h^2)$; ``"forward"``:
@@ -223,8 +224,10 @@ def check_grad(fun: Callable[[Any], jax.Array], x: Any, eps: float = 1e-5, *, me
     both are 0). ``num_checks`` tests that many random coordinates (``seed``) instead of all
     (2 evaluations per coordinate: the seed's "slow").
 
-    **Run it in float64** (``with jax.enable_x64(True):`` and float64 ``x``): in float32 even a
-    correct gradient shows ~1e-2 errors at $h = 10^{-5}$ (2e-4 at best), in float64 ~1e-9.
+    It runs in float64 whatever the dtype of ``x`` (``x`` is cast and ``jax.enable_x64`` is on
+    during the call; ``compute_dtype`` in the result says so): in float32 even a correct gradient
+    shows ~1e-2 errors at $h = 10^{-5}$ (2e-4 at best), in float64 ~1e-9. ``fun`` must therefore
+    accept float64 inputs. ``dtype="float32"`` computes in float32, only to show why not.
     Interpretation bands (CS231n course notes, ``CheckGradResult.verdict``): > 1e-2 the gradient
     is wrong; 1e-4…1e-2 suspicious; 1e-7…1e-4 acceptable only for objectives with kinks (hinge,
     ReLU, where a difference may straddle a kink), too large for smooth ones; ≤ 1e-7 good.
@@ -240,9 +243,10 @@ def check_grad(fun: Callable[[Any], jax.Array], x: Any, eps: float = 1e-5, *, me
         method: ``"centered"`` or ``"forward"``.
         num_checks: number of random coordinates to test; ``None`` tests all.
         seed: for the random coordinates.
+        dtype: ``"float64"`` (default) or ``"float32"``, the dtype the differences are computed in.
 
     Raises:
-        ValueError: ``eps <= 0``, unknown ``method``, ``num_checks < 1``.
+        ValueError: ``eps <= 0``, unknown ``method`` or ``dtype``, ``num_checks < 1``.
 
     References:
         Karpathy et al., CS231n notes "Neural Networks 3: gradient checks".
@@ -250,24 +254,31 @@ def check_grad(fun: Callable[[Any], jax.Array], x: Any, eps: float = 1e-5, *, me
     Example:
         >>> import jax, jax.numpy as jnp
         >>> from jaxopt_lectures import losses
-        >>> with jax.enable_x64(True):
-        ...     r = losses.check_grad(lambda w: jnp.sum(jnp.sin(w) * w), jnp.array([0.3, -1.2, 2.0]))
-        ...     print(bool(r.max_rel_error < 1e-7), r.verdict())
-        True good
+        >>> r = losses.check_grad(lambda w: jnp.sum(jnp.sin(w) * w), jnp.array([0.3, -1.2, 2.0]))
+        >>> print(bool(r.max_rel_error < 1e-7), r.verdict(), r.compute_dtype)  # float32 x, float64 check
+        True good float64
     """
     check_range("eps", eps, 0.0, low_open=True)
     check_choice("method", method, ("centered", "forward"))
-    flat, unravel = ravel_pytree(x)
+    check_choice("dtype", dtype, ("float64", "float32"))
+    with jax.enable_x64(dtype == "float64"):
+        return _check_grad_in(fun, x, eps, method, num_checks, seed, dtype)
+
+
+def _check_grad_in(fun: Callable[[Any], jax.Array], x: Any, eps: float, method: str,
+                   num_checks: int | None, seed: int, dtype: str) -> CheckGradResult:
+    """:func:`check_grad`'s computation, with ``x`` cast to ``dtype`` (x64 enabled for float64)."""
+    flat, unravel = ravel_pytree(jax.tree.map(lambda leaf: jnp.asarray(leaf, dtype), x))
     f = lambda v: fun(unravel(v))
     n = flat.shape[0]
     if num_checks is None:
         index = np.arange(n)
     else:
-        check_range("num_checks", num_checks, 1)
+        check_int("num_checks", num_checks, 1)
         index = np.sort(np.random.default_rng(seed).choice(n, size=min(num_checks, n), replace=False))
 
     @jax.jit
-    def compare(flat: jax.Array, index: jax.Array) -> CheckGradResult:
+    def compare(flat: jax.Array, index: jax.Array) -> tuple[jax.Array, ...]:
         analytic = jax.grad(f)(flat)[index]
         bump = lambda i, h: f(flat.at[i].add(h))
         if method == "centered":
@@ -277,8 +288,8 @@ def check_grad(fun: Callable[[Any], jax.Array], x: Any, eps: float = 1e-5, *, me
             numeric = jax.vmap(lambda i: (bump(i, eps) - f0) / eps)(index)
         denom = jnp.maximum(jnp.abs(analytic), jnp.abs(numeric))
         rel = jnp.where(denom > 0, jnp.abs(analytic - numeric) / jnp.where(denom > 0, denom, 1.0), 0.0)
-        return CheckGradResult(jnp.max(rel, initial=0.0), rel, analytic, numeric, index)
+        return jnp.max(rel, initial=0.0), rel, analytic, numeric, index
 
-    return compare(flat, jnp.asarray(index))
+    return CheckGradResult(*compare(flat, jnp.asarray(index)), str(flat.dtype))
 
 

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._tree import tree_map_unzip
-from jaxopt_lectures._validate import check_choice, check_learning_rate, check_range
+from jaxopt_lectures._validate import check_choice, check_learning_rate, check_range, checked
 
 FORMS = ("trace", "velocity", "ema")
 
@@ -29,6 +29,7 @@ def _check_momentum_args(beta: float, form: str) -> None:
     check_choice("form", form, FORMS)
 
 
+@checked
 def scale_by_momentum(
     beta: float = 0.9, *, nesterov: bool = False, form: str = "trace"
 ) -> optax.GradientTransformationExtraArgs:
@@ -69,6 +70,7 @@ def scale_by_momentum(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def momentum(
     learning_rate: optax.ScalarOrSchedule,
     beta: float = 0.9,
@@ -135,6 +137,7 @@ def momentum(
     )
 
 
+@checked
 def scale_by_nesterov(beta: float = 0.9, *, form: str = "trace") -> optax.GradientTransformationExtraArgs:
     r"""``scale_by_momentum(beta, nesterov=True, form=form)``: direction $g_t + \beta m_t$ (trace form).
 
@@ -150,6 +153,7 @@ def scale_by_nesterov(beta: float = 0.9, *, form: str = "trace") -> optax.Gradie
     return scale_by_momentum(beta, nesterov=True, form=form)
 
 
+@checked
 def nesterov(
     learning_rate: optax.ScalarOrSchedule, beta: float = 0.9, *, form: str = "trace"
 ) -> optax.GradientTransformationExtraArgs:

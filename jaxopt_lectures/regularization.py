@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._tree import tree_map_unzip, value_at
-from jaxopt_lectures._validate import check_learning_rate, check_range, is_python_number
+from jaxopt_lectures._validate import check_learning_rate, check_range, checked, is_python_number, require_params
 
 Mask = Any | Callable[[optax.Params], Any] | None
 
@@ -38,6 +38,7 @@ def _decay(weight: optax.ScalarOrSchedule, mask: Mask) -> optax.GradientTransfor
     return optax.GradientTransformationExtraArgs(tx.init, update)
 
 
+@checked
 def add_l2(weight: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.GradientTransformationExtraArgs:
     r"""Coupled L2 ("L2 in the loss"): $u \leftarrow u + \lambda\theta$, placed *before* the optimizer.
 
@@ -73,6 +74,7 @@ def add_l2(weight: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.Gradie
     return _decay(weight, mask)
 
 
+@checked
 def decoupled_weight_decay(rate: optax.ScalarOrSchedule, *, mask: Mask = None) -> optax.GradientTransformationExtraArgs:
     r"""Decoupled weight decay: $u \leftarrow u - r\,\theta$, placed *after* the learning-rate scaling.
 
@@ -111,6 +113,7 @@ class ProximalState(NamedTuple):
     count: jax.Array  # int32 scalar
 
 
+@checked
 def proximal(learning_rate: optax.ScalarOrSchedule, *, l1: float | jax.Array = 0.0,
              l2: float | jax.Array = 0.0) -> optax.GradientTransformationExtraArgs:
     r"""Proximal step for L1 / elastic net, placed *last* in a chain after any optimizer.
@@ -137,8 +140,8 @@ def proximal(learning_rate: optax.ScalarOrSchedule, *, l1: float | jax.Array = 0
         l2: $l_2 \ge 0$, weight of $\tfrac12\|\theta\|^2$.
 
     Raises:
-        ValueError: ``learning_rate <= 0`` or a negative ``l1``/``l2`` (Python numbers);
-            ``update`` without ``params``.
+        ValueError: ``learning_rate <= 0`` or a negative ``l1``/``l2`` (concrete numbers).
+        TypeError: an argument of the wrong kind; ``update`` without ``params``.
 
     References:
         Daubechies, Defrise & De Mol, An iterative thresholding algorithm for linear inverse
@@ -153,8 +156,7 @@ def proximal(learning_rate: optax.ScalarOrSchedule, *, l1: float | jax.Array = 0
         >>> print(optax.apply_updates(theta, u))  # |z| <= η·l1 = 0.5 -> exactly 0
         [ 0.  -2.5]
     """
-    if not callable(learning_rate):
-        check_range("learning_rate", learning_rate, 0.0, low_open=True)
+    check_learning_rate(learning_rate, positive=True)
     check_range("l1", l1, 0.0)
     check_range("l2", l2, 0.0)
     identity = is_python_number(l1) and is_python_number(l2) and l1 == 0 and l2 == 0
@@ -165,8 +167,7 @@ def proximal(learning_rate: optax.ScalarOrSchedule, *, l1: float | jax.Array = 0
 
     def update(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError("proximal needs params: call update(updates, state, params)")
+        require_params(params, "proximal", "the prox is taken at θ + u")
         eta = value_at(learning_rate, state.count)
 
         def prox_step(u: jax.Array, theta: jax.Array) -> tuple[jax.Array]:

@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._tree import tree_map_unzip, value_at
-from jaxopt_lectures._validate import check_choice, check_learning_rate, check_range
+from jaxopt_lectures._validate import check_bool, check_choice, check_learning_rate, check_range, checked
 
 AVERAGES = ("previous", "current")
 VARIANTS = ("rprop+", "rprop-", "irprop+", "irprop-")
@@ -64,11 +64,6 @@ def _rates_and_zeros(params: optax.Params, learning_rate: Any) -> tuple[optax.Pa
     return optax.tree.full_like(params, value_at(learning_rate, 0)), optax.tree.zeros_like(params)
 
 
-def _check_initial_rate(learning_rate: Any) -> None:
-    if not callable(learning_rate):
-        check_range("learning_rate", learning_rate, 0.0, low_open=True)
-
-
 def _descend(direction: optax.GradientTransformationExtraArgs) -> optax.GradientTransformationExtraArgs:
     """The alias: the rate-carrying direction, negated (docs/spec/conventions.md#conventions)."""
     return optax.chain(direction, optax.scale(-1.0))
@@ -83,6 +78,7 @@ class ScaleByDeltaDeltaState(NamedTuple):
     prev_grad: optax.Updates  # g_i(t−1); zeros before the first update
 
 
+@checked
 def scale_by_delta_delta(
     learning_rate: optax.ScalarOrSchedule, *, meta_learning_rate: float, min_learning_rate: float | None = 0.0
 ) -> optax.GradientTransformationExtraArgs:
@@ -95,7 +91,7 @@ def scale_by_delta_delta(
         >>> print(u, state.rates)  # the first step uses η0 = 0.1
         [0.2] [0.1]
     """
-    _check_initial_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True)
     check_range("meta_learning_rate", meta_learning_rate, 0.0)
     if min_learning_rate is not None:
         check_range("min_learning_rate", min_learning_rate, 0.0)
@@ -118,6 +114,7 @@ def scale_by_delta_delta(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def delta_delta(
     learning_rate: optax.ScalarOrSchedule, *, meta_learning_rate: float, min_learning_rate: float | None = 0.0
 ) -> optax.GradientTransformationExtraArgs:
@@ -179,6 +176,7 @@ class ScaleByDeltaBarDeltaState(NamedTuple):
     gbar: optax.Updates  # ḡ_i(t−1), the exponential average of the gradients; zeros at first
 
 
+@checked
 def scale_by_delta_bar_delta(
     learning_rate: optax.ScalarOrSchedule, *, kappa: float, phi: float, theta: float, average: str = "previous"
 ) -> optax.GradientTransformationExtraArgs:
@@ -193,7 +191,7 @@ def scale_by_delta_bar_delta(
         >>> print(u, state.rates)
         [0.15] [0.15]
     """
-    _check_initial_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True)
     check_range("kappa", kappa, 0.0)
     check_range("phi", phi, 0.0, 1.0)
     check_range("theta", theta, 0.0, 1.0, high_open=True)
@@ -220,6 +218,7 @@ def scale_by_delta_bar_delta(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def delta_bar_delta(
     learning_rate: optax.ScalarOrSchedule, *, kappa: float, phi: float, theta: float, average: str = "previous"
 ) -> optax.GradientTransformationExtraArgs:
@@ -283,6 +282,7 @@ class ScaleByQuickpropState(NamedTuple):
     prev_move: optax.Updates  # d = the previous move Δw_i(t−1) (descent sign); zeros at first
 
 
+@checked
 def scale_by_quickprop(
     learning_rate: optax.ScalarOrSchedule, *, max_growth: float = 1.75, safeguard: bool = True
 ) -> optax.GradientTransformationExtraArgs:
@@ -297,8 +297,7 @@ def scale_by_quickprop(
     """
     check_learning_rate(learning_rate)
     check_range("max_growth", max_growth, 0.0, low_open=True)
-    if not isinstance(safeguard, bool):
-        raise ValueError(f"safeguard={safeguard!r} must be True or False")
+    check_bool("safeguard", safeguard)
 
     def init(params: optax.Params) -> ScaleByQuickpropState:
         zeros = optax.tree.zeros_like(params)
@@ -332,6 +331,7 @@ def scale_by_quickprop(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def quickprop(
     learning_rate: optax.ScalarOrSchedule, *, max_growth: float = 1.75, safeguard: bool = True
 ) -> optax.GradientTransformationExtraArgs:
@@ -409,6 +409,7 @@ class ScaleByRpropState(NamedTuple):
     prev_value: jax.Array  # E(t−1), float32 scalar, +inf before the first update
 
 
+@checked
 def scale_by_rprop(
     learning_rate: optax.ScalarOrSchedule = 0.1,
     *,
@@ -469,6 +470,7 @@ def scale_by_rprop(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def rprop(
     learning_rate: optax.ScalarOrSchedule = 0.1,
     *,

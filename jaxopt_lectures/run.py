@@ -13,7 +13,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxopt_lectures.data import _check_count, epoch_batches, num_batches
+from jaxopt_lectures._validate import check_int
+from jaxopt_lectures.data import epoch_batches, num_batches
 
 
 class Trace(NamedTuple):
@@ -83,8 +84,8 @@ def minimize(
         >>> print(thin.loss)  # before updates 0 and 2, and at the end
         [1.         0.0625     0.00390625]
     """
-    _check_count("num_steps", num_steps, 0)
-    _check_count("record_every", record_every, 1)
+    check_int("num_steps", num_steps, 0)
+    check_int("record_every", record_every, 1)
     if num_steps % record_every:
         raise ValueError(f"num_steps={num_steps!r} must be a multiple of record_every={record_every!r}")
     vg = value_and_grad or jax.value_and_grad(fun)
@@ -188,7 +189,7 @@ def fit(
         raise ValueError(f"data leaves must share one leading axis; got leading sizes {sorted(map(str, sizes))}")
     (n,) = sizes
     num_batches(n, batch_size, drop_last)  # validates batch_size
-    _check_count("epochs", epochs, 0)
+    check_int("epochs", epochs, 0)
 
     def train_step(carry, idx, data):
         p, state = carry

@@ -68,7 +68,7 @@ def hyperparameters(draw, row) -> dict:
             continue
         try:
             row.build(**{**kwargs, name: candidate})
-        except ValueError:
+        except (TypeError, ValueError):  # a value of the wrong kind or out of range: keep the row's
             continue
         kwargs[name] = candidate
     return kwargs

@@ -199,7 +199,9 @@ def test_forward_differences_are_first_order_and_worse_than_centered():
 def test_float32_gradient_checks_are_meaningless_for_correct_gradients():
     fun = lambda x: jnp.sum(jnp.sin(x) * x)
     x = jnp.asarray(np.random.default_rng(3).normal(size=20), jnp.float32)
-    assert float(losses.check_grad(fun, x).max_rel_error) > 1e-4  # docs/spec/pitfalls.md#pitfall-11: run them in float64
+    assert float(losses.check_grad(fun, x, dtype="float32").max_rel_error) > 1e-4  # docs/spec/pitfalls.md#pitfall-11
+    result = losses.check_grad(fun, x)  # the default computes in float64 whatever x's dtype
+    assert result.compute_dtype == "float64" and float(result.max_rel_error) < 1e-7
 
 
 def test_check_grad_can_test_a_random_subset_of_coordinates():

@@ -59,8 +59,10 @@ def test_record_every_k_keeps_every_kth_entry_of_the_full_trace(k):
                                            ({"record_every": 0}, "record_every"),
                                            ({"num_steps": 10, "record_every": 3}, "multiple")])
 def test_bad_step_counts_raise_value_error(kwargs, match):
+    """A count out of range is a ValueError; a float where an int count is expected, a TypeError."""
     args = {"num_steps": 6} | kwargs
-    with pytest.raises(ValueError, match=match):
+    kind = TypeError if any(isinstance(v, float) for v in kwargs.values()) else ValueError
+    with pytest.raises(kind, match=match):
         jol.minimize(jnp.sum, jnp.ones(2), jol.sgd(0.1), args.pop("num_steps"), **args)
 
 
@@ -189,7 +191,7 @@ def test_fit_without_drop_last_makes_ceil_n_over_b_updates():
 @pytest.mark.parametrize("batch_size", [0, -4, 2.5, 100])
 def test_fit_rejects_a_bad_batch_size(batch_size):
     X, y = blobs(n_per_class=10)
-    with pytest.raises(ValueError, match=r"^batch_size="):
+    with pytest.raises(TypeError if isinstance(batch_size, float) else ValueError, match=r"^batch_size="):
         jol.fit(lambda p, b: jnp.sum(p), jnp.zeros(1), jol.sgd(0.1), (X, y), batch_size, 1, jax.random.key(0))
 
 

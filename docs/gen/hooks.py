@@ -151,6 +151,8 @@ def on_page_markdown(markdown, page, config, files):
                 return pages.expand_guide(markdown, guide, figures(), depth)
         if "<!-- jol:variants -->" in markdown:
             return markdown.replace("<!-- jol:variants -->", pages.variants_table())
+        if "<!-- jol:bad-inputs -->" in markdown:
+            return markdown.replace("<!-- jol:bad-inputs -->", pages.bad_inputs_table())
     except ValueError as exc:
         raise PluginError(f"{uri}: {exc}") from exc
     return markdown

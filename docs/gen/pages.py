@@ -189,6 +189,10 @@ def method_section(name: str, figures: Mapping[str, Iterable[pathlib.Path]], dep
     if lecture:
         parts += [f"**Lecture:** {lecture}", ""]
     parts += [f"**API reference:** [`{PACKAGE}.{name}`][{anchor(name)}]", ""]
+    if name in optimizer_names():
+        parts += [f"**Non-finite gradients** are not filtered: see the [policy]({'../' * depth}interop.md#non-finite-gradients) "
+                  "(one-line fix: `optax.apply_if_finite(tx, max_consecutive_errors=3)`); bad hyperparameters: "
+                  f"[table]({'../' * depth}bad-inputs.md).", ""]
     defaults = defaults_table(name)
     if defaults:
         parts += ["**Defaults**", "", defaults, ""]
@@ -201,6 +205,20 @@ def method_section(name: str, figures: Mapping[str, Iterable[pathlib.Path]], dep
         parts += ["      members: false"]
     parts.append("")
     return "\n".join(parts)
+
+
+def optimizer_names() -> set[str]:
+    """The public names that build an optimizer: the constructors of the registry rows and their twins."""
+    jol = importlib.import_module(PACKAGE)
+    with_rows = {n for n in jol.__all__ if rows_of(n)}
+    return with_rows | {n for n in jol.__all__ if n.removeprefix("scale_by_") in with_rows}
+
+
+def bad_inputs_table() -> str:
+    """The generated bad-input table (tests/bad_inputs.py): what each factory does with each bad value."""
+    from tests import bad_inputs
+
+    return bad_inputs.table()
 
 
 def gallery(page: catalog.GuidePage, figures: Mapping[str, Iterable[pathlib.Path]], depth: int) -> str:

@@ -1,4 +1,4 @@
-r"""Helpers shared by the schedule modules: the ``Schedule`` type, the float count and the rate check.
+r"""Helpers shared by the schedule modules: the ``Schedule`` type, and the float count.
 
 Every schedule is a pure function of the 0-based update count; ``_float_count`` turns that count
 into the float array the formulas are evaluated on (see :mod:`jaxopt_lectures.schedules`).
@@ -6,15 +6,12 @@ into the float array the formulas are evaluated on (see :mod:`jaxopt_lectures.sc
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-from jaxopt_lectures._validate import check_range
 
 Schedule = Callable[[Any], jax.Array]
 
@@ -45,7 +42,3 @@ def _floor_div(count: Any, k: Any) -> jax.Array:
     i = jnp.floor(t / k)
     return i + (k * (i + 1) <= t).astype(t.dtype) - (k * i > t).astype(t.dtype)
 
-
-def _check_rate(name: str, value: Any) -> None:
-    """A rate value (init/peak/end) is a finite number >= 0 when it is a Python number."""
-    check_range(name, value, 0.0, math.inf, high_open=True)

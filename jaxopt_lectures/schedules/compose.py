@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxopt_lectures._validate import check_learning_rate, check_range
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div
+from jaxopt_lectures.schedules._common import Schedule, _float_count, _floor_div
 from jaxopt_lectures.schedules.decay import constant_schedule
 
 
@@ -52,7 +52,7 @@ def linear_warmup(schedule: optax.ScalarOrSchedule, warmup_steps: float, init_va
     """
     check_learning_rate(schedule, "schedule")
     check_range("warmup_steps", warmup_steps, 0.0)
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     inner = schedule if callable(schedule) else constant_schedule(schedule)
 
     def warmed(count: Any) -> jax.Array:

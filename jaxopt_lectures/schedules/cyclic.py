@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxopt_lectures._validate import check_range
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div, _is_whole
+from jaxopt_lectures.schedules._common import Schedule, _float_count, _floor_div, _is_whole
 
 
 def _sgdr_cycle(count: Any, period: Any, period_mult: Any) -> tuple[jax.Array, jax.Array]:
@@ -84,7 +84,7 @@ def sgdr(init_value: float, period: float, *, period_mult: float = 1, min_value:
         >>> print(s(0), s(5), s(10), s(20), s(30), s(70))
         1.0 0.5 1.0 0.5 1.0 1.0
     """
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     check_range("period", period, 1.0)
     check_range("period_mult", period_mult, 1.0)
     check_range("min_value", min_value, 0.0, init_value)
@@ -125,7 +125,7 @@ def cyclic_triangular(min_value: float, max_value: float, half_period: float) ->
         >>> print(s(0), s(2), s(4), s(6), s(8))
         0.0 0.5 1.0 0.5 0.0
     """
-    _check_rate("min_value", min_value)
+    check_range("min_value", min_value, 0.0)
     check_range("max_value", max_value, min_value, math.inf, high_open=True)
     check_range("half_period", half_period, 1.0)
 

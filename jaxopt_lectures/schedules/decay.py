@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxopt_lectures._validate import check_range, is_python_number
-from jaxopt_lectures.schedules._common import Schedule, _check_rate, _float_count, _floor_div
+from jaxopt_lectures.schedules._common import Schedule, _float_count, _floor_div
 
 
 def constant_schedule(value: float) -> Schedule:
@@ -43,7 +43,7 @@ def constant_schedule(value: float) -> Schedule:
         >>> print(jol.constant_schedule(0.1)(1000))
         0.1
     """
-    _check_rate("value", value)
+    check_range("value", value, 0.0)
 
     def schedule(count: Any) -> jax.Array:
         t = _float_count(count)
@@ -90,7 +90,7 @@ def step_decay(init_value: float, boundaries: Sequence[int], factor: float = 0.1
         >>> print(s(29), s(30), s(95))
         1.0 0.5 0.125
     """
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     check_range("factor", factor, 0.0, low_open=True)
     _check_boundaries(boundaries)
     b = jnp.asarray(boundaries)
@@ -139,7 +139,7 @@ def exponential_decay(init_value: float, decay_rate: float, decay_steps: float =
         >>> print(jol.exponential_decay(1.0, 0.5, decay_steps=2, staircase=True)(3))
         0.5
     """
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     check_range("decay_rate", decay_rate, 0.0, low_open=True)
     check_range("decay_steps", decay_steps, 1.0)
 
@@ -179,7 +179,7 @@ def inverse_time_decay(init_value: float, decay_rate: float, decay_steps: float 
         >>> print(jol.inverse_time_decay(1.0, 0.5, decay_steps=10)(20))
         0.5
     """
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     check_range("decay_rate", decay_rate, 0.0)
     check_range("decay_steps", decay_steps, 1.0)
 
@@ -221,7 +221,7 @@ def inverse_sqrt_decay(init_value: float, warmup_steps: float = 0) -> Schedule:
         >>> print(s(0), s(3), s(15))
         0.25 1.0 0.5
     """
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     check_range("warmup_steps", warmup_steps, 0.0)
 
     def schedule(count: Any) -> jax.Array:
@@ -262,8 +262,8 @@ def polynomial_decay(init_value: float, end_value: float, power: float, decay_st
         >>> print(jol.polynomial_decay(1.0, 0.0, power=2, decay_steps=10)(5))
         0.25
     """
-    _check_rate("init_value", init_value)
-    _check_rate("end_value", end_value)
+    check_range("init_value", init_value, 0.0)
+    check_range("end_value", end_value, 0.0)
     check_range("power", power, 0.0, low_open=True)
     check_range("decay_steps", decay_steps, 1.0)
 
@@ -329,7 +329,7 @@ def cosine_decay(init_value: float, decay_steps: float, alpha: float = 0.0) -> S
         >>> print(s(0), s(50), s(100), s(500))
         1.0 0.55 0.1 0.1
     """
-    _check_rate("init_value", init_value)
+    check_range("init_value", init_value, 0.0)
     check_range("decay_steps", decay_steps, 1.0)
     check_range("alpha", alpha, 0.0, 1.0)
 

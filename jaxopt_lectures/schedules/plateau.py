@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxopt_lectures._validate import check_range, is_python_number
+from jaxopt_lectures._validate import check_range, checked, is_python_number
 
 
 class ReduceOnPlateauState(NamedTuple):
@@ -39,6 +39,7 @@ def _check_plateau(factor, patience, rtol, atol, cooldown, accumulation_size, mi
     check_range("min_scale", min_scale, 0.0)
 
 
+@checked
 def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-4, atol: float = 0.0,
                       cooldown: int = 0, accumulation_size: int = 1,
                       min_scale: float = 0.0) -> optax.GradientTransformationExtraArgs:

@@ -1,4 +1,4 @@
-"""Helpers the second-order methods share (private): the learning-rate check and the flattened (s, y) pair.
+"""Helpers the second-order methods share (private): the flattened parameter spec and (s, y) pair.
 
 Newton, BFGS and L-BFGS import these from here, so none of them imports another's internals.
 """
@@ -6,20 +6,14 @@ Newton, BFGS and L-BFGS import these from here, so none of them imports another'
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
 
-from jaxopt_lectures._validate import check_range
-
-
-def check_rate(learning_rate: Any) -> None:
-    """A learning rate is a schedule or a number > 0 (None, the line-search default, is handled by the caller)."""
-    if not callable(learning_rate):
-        check_range("learning_rate", learning_rate, 0.0, low_open=True)
+from jaxopt_lectures._validate import check_same_tree
 
 
 def flat_spec(params: optax.Params) -> tuple[int, jnp.dtype]:
@@ -33,6 +27,7 @@ def flat_pair(params: optax.Params, updates: optax.Updates, state: NamedTuple):
     """(θ_t, g_t, s, y, compute dtype, unravel, update dtype) on the flattened trees (at least float32)."""
     x, _ = ravel_pytree(params)
     g, unravel = ravel_pytree(updates)
+    check_same_tree(x, state.prev_params, "the params (flattened)")
     cdtype = jnp.promote_types(jnp.promote_types(x.dtype, g.dtype), jnp.float32)
     x, gc = x.astype(cdtype), g.astype(cdtype)
     s = x - state.prev_params.astype(cdtype)

@@ -12,7 +12,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxopt_lectures.second_order._common import check_rate, flat_pair, flat_spec
+from jaxopt_lectures._validate import check_learning_rate, checked, require_params
+from jaxopt_lectures.second_order._common import flat_pair, flat_spec
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
 
 
@@ -47,6 +48,7 @@ def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.where(curvature & jnp.all(jnp.isfinite(updated)), updated, h)
 
 
+@checked
 def scale_by_bfgs(*, scale_init: bool = False) -> optax.GradientTransformationExtraArgs:
     r"""The BFGS direction $H_t g_t$ (before the rate; sign of $g$), $H_0 = I$.
 
@@ -69,8 +71,7 @@ def scale_by_bfgs(*, scale_init: bool = False) -> optax.GradientTransformationEx
 
     def update(updates, state, params=None, **extra):
         del extra
-        if params is None:
-            raise ValueError("scale_by_bfgs.update requires params (s = θ_t − θ_{t−1})")
+        require_params(params, "scale_by_bfgs", "s = θ_t − θ_{t−1}")
         x, g, s, y, unravel, gdtype = flat_pair(params, updates, state)
         h = state.inv_hessian.astype(x.dtype)
         fresh = state.count > 0
@@ -87,6 +88,7 @@ def scale_by_bfgs(*, scale_init: bool = False) -> optax.GradientTransformationEx
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def bfgs(
     *,
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -125,6 +127,5 @@ def bfgs(
         >>> print(x.round(5))
         [1. 1.]
     """
-    if learning_rate is not None:
-        check_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True, allow_none=True)
     return descent_chain(scale_by_bfgs(scale_init=scale_init), learning_rate, linesearch)

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxopt_lectures._validate import check_range
-from jaxopt_lectures.second_order._common import check_rate, flat_pair, flat_spec
+from jaxopt_lectures._validate import check_int, check_learning_rate, checked, require_params
+from jaxopt_lectures.second_order._common import flat_pair, flat_spec
 from jaxopt_lectures.second_order.linesearch import descent_chain, wolfe_linesearch
 
 
@@ -59,6 +59,7 @@ def two_loop(g: jax.Array, S: jax.Array, Y: jax.Array, rho: jax.Array, gamma: ja
     return r
 
 
+@checked
 def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtraArgs:
     r"""The L-BFGS direction $H_t g_t$ (before the rate; sign of $g$) from the last ``memory_size`` pairs.
 
@@ -77,7 +78,7 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
         >>> print(d)
         [0.6 0.8]
     """
-    check_range("memory_size", memory_size, 1)
+    check_int("memory_size", memory_size, 1)
 
     def init(params: optax.Params) -> ScaleByLBFGSState:
         n, dt = flat_spec(params)
@@ -86,8 +87,7 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
 
     def update(updates, state, params=None, **extra):
         del extra
-        if params is None:
-            raise ValueError("scale_by_lbfgs.update requires params (s = θ_t − θ_{t−1})")
+        require_params(params, "scale_by_lbfgs", "s = θ_t − θ_{t−1}")
         x, g, s, y, unravel, gdtype = flat_pair(params, updates, state)
         fresh = state.count > 0
         s, y = jnp.where(fresh, s, 0.0), jnp.where(fresh, y, 0.0)
@@ -117,6 +117,7 @@ def scale_by_lbfgs(*, memory_size: int = 10) -> optax.GradientTransformationExtr
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def lbfgs(
     *,
     memory_size: int = 10,
@@ -155,6 +156,5 @@ def lbfgs(
         >>> print(x.round(4), float(trace.loss[-1]) < 1e-8)
         [1. 1.] True
     """
-    if learning_rate is not None:
-        check_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True, allow_none=True)
     return descent_chain(scale_by_lbfgs(memory_size=memory_size), learning_rate, linesearch)

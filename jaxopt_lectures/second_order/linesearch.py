@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxopt_lectures._validate import check_choice, check_range
+from jaxopt_lectures._validate import check_choice, check_int, check_range, checked, require_params
 
 
 class LinesearchState(NamedTuple):
@@ -67,11 +67,6 @@ def objective(value_fn: Callable[..., Any] | None, extra: Mapping[str, Any], own
     return lambda p: value_fn(p, **kwargs)
 
 
-def _require_params(params: Any, owner: str) -> None:
-    if params is None:
-        raise ValueError(f"{owner}.update requires params (the point where the step starts)")
-
-
 def real_dtype(params: Any) -> jnp.dtype:
     """The dtype scalars of the state use: that of the first params leaf (docs/spec/conventions.md#conventions)."""
     leaves = jax.tree.leaves(params)
@@ -104,6 +99,7 @@ def _scaled(step: jax.Array, d: Any) -> Any:
     return jax.tree.map(lambda x: (step * x).astype(x.dtype), d)
 
 
+@checked
 def armijo_linesearch(
     *,
     max_linesearch_steps: int = 30,
@@ -148,7 +144,7 @@ def armijo_linesearch(
         >>> print(u, s.step, s.num_evals)   # α = 1 (f = 81), 1/2 (f = 1) rejected; 1/4 lands on 0
         [-1.] 0.25 3
     """
-    check_range("max_linesearch_steps", max_linesearch_steps, 0)
+    check_int("max_linesearch_steps", max_linesearch_steps, 0)
     check_range("decrease_factor", decrease_factor, 0.0, 1.0, low_open=True, high_open=True)
     check_range("slope_rtol", slope_rtol, 0.0, 1.0, low_open=True, high_open=True)
     check_range("initial_step", initial_step, 0.0, low_open=True)
@@ -157,7 +153,7 @@ def armijo_linesearch(
         return _initial_state(params)
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
-        _require_params(params, "armijo_linesearch")
+        require_params(params, "armijo_linesearch", "the point where the step starts")
         fn = objective(value_fn, extra, "armijo_linesearch")
         f0, slope = _value_and_slope(fn, params, updates, value, grad)
         dtype = state.step.dtype
@@ -186,6 +182,7 @@ def armijo_linesearch(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def wolfe_linesearch(
     *,
     max_linesearch_steps: int = 20,
@@ -239,7 +236,7 @@ def wolfe_linesearch(
         >>> print(u, s.step, bool(s.success))   # α = 1: f 4 → 1, slope −4 → −2 (|−2| ≤ 0.9·4)
         [1.] 1.0 True
     """
-    check_range("max_linesearch_steps", max_linesearch_steps, 1)
+    check_int("max_linesearch_steps", max_linesearch_steps, 1)
     check_range("slope_rtol", slope_rtol, 0.0, 1.0, low_open=True, high_open=True)
     check_range("curv_rtol", curv_rtol, slope_rtol, 1.0, low_open=True, high_open=True)
     if approx_dec_rtol is not None:
@@ -255,7 +252,7 @@ def wolfe_linesearch(
         return _initial_state(params, zoom.init(params))
 
     def update(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
-        _require_params(params, "wolfe_linesearch")
+        require_params(params, "wolfe_linesearch", "the point where the step starts")
         fn = objective(value_fn, extra, "wolfe_linesearch")
         if value is None:
             value = fn(params)

@@ -18,8 +18,7 @@ import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
 
-from jaxopt_lectures._validate import check_choice, check_range
-from jaxopt_lectures.second_order._common import check_rate
+from jaxopt_lectures._validate import check_choice, check_int, check_learning_rate, check_range, checked, require_params
 from jaxopt_lectures.second_order.linesearch import descent_chain, objective, real_dtype
 
 INDEFINITE = ("solve", "levenberg")
@@ -108,6 +107,7 @@ def newton_direction(h: jax.Array, g: jax.Array, damping: Any = 0.0, indefinite:
     return jnp.where(finite, d, 0.0), fell_back | ~finite, tau
 
 
+@checked
 def scale_by_newton(*, damping: float = 0.0, indefinite: str = "solve") -> optax.GradientTransformationExtraArgs:
     r"""The Newton direction $d = (\nabla^2 f + \delta I)^{-1} g$ (before the rate; sign of $g$).
 
@@ -132,8 +132,7 @@ def scale_by_newton(*, damping: float = 0.0, indefinite: str = "solve") -> optax
 
     def update(updates, state, params=None, *, value_fn=None, value=None, grad=None, **extra):
         del value, grad
-        if params is None:
-            raise ValueError("scale_by_newton.update requires params (the Hessian is taken there)")
+        require_params(params, "scale_by_newton", "the Hessian is taken there")
         f_flat, x, g, unravel, gdtype = _flat_problem(objective(value_fn, extra, "scale_by_newton"), params, updates)
         d, fell_back, tau = newton_direction(jax.hessian(f_flat)(x), g, damping, indefinite)
         new_state = ScaleByNewtonState(optax.safe_increment(state.count), fell_back, tau.astype(state.shift.dtype))
@@ -142,6 +141,7 @@ def scale_by_newton(*, damping: float = 0.0, indefinite: str = "solve") -> optax
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def newton(
     *,
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -174,7 +174,7 @@ def newton(
 
     Raises:
         ValueError: ``learning_rate`` <= 0, ``damping`` < 0 or an unknown ``indefinite``.
-        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=``.
+        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=`` or ``params``.
 
     References:
         Nocedal & Wright, Numerical Optimization, 2006, §3.3–3.4. Levenberg, A method for the solution
@@ -190,7 +190,7 @@ def newton(
         >>> print(x, trace.loss)
         [0.6 1.5] [ 0.75 -1.89]
     """
-    check_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True)
     return descent_chain(scale_by_newton(damping=damping, indefinite=indefinite), learning_rate, linesearch)
 
 
@@ -258,6 +258,7 @@ def conjugate_gradient(matvec: Callable[[jax.Array], jax.Array], g: jax.Array, m
     return d, k, negative
 
 
+@checked
 def scale_by_newton_cg(
     *, damping: float = 0.0, max_cg_steps: int | None = None, cg_rtol: float | None = None
 ) -> optax.GradientTransformationExtraArgs:
@@ -276,18 +277,15 @@ def scale_by_newton_cg(
         [1. 1.] 2
     """
     check_range("damping", damping, 0.0)
-    if max_cg_steps is not None:
-        check_range("max_cg_steps", max_cg_steps, 1)
-    if cg_rtol is not None:
-        check_range("cg_rtol", cg_rtol, 0.0, 1.0, high_open=True)
+    check_int("max_cg_steps", max_cg_steps, 1, allow_none=True)
+    check_range("cg_rtol", cg_rtol, 0.0, 1.0, high_open=True, allow_none=True)
 
     def init(params: optax.Params) -> ScaleByNewtonCGState:
         return ScaleByNewtonCGState(jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32), jnp.zeros((), bool))
 
     def update(updates, state, params=None, *, value_fn=None, value=None, grad=None, **extra):
         del value, grad
-        if params is None:
-            raise ValueError("scale_by_newton_cg.update requires params (the Hessian is taken there)")
+        require_params(params, "scale_by_newton_cg", "the Hessian is taken there")
         f_flat, x, g, unravel, gdtype = _flat_problem(objective(value_fn, extra, "scale_by_newton_cg"), params, updates)
         matvec = lambda v: hvp(f_flat, x, v) + damping * v
         steps = 2 * x.size if max_cg_steps is None else max_cg_steps
@@ -297,6 +295,7 @@ def scale_by_newton_cg(
     return optax.GradientTransformationExtraArgs(init, update)
 
 
+@checked
 def newton_cg(
     *,
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -327,7 +326,7 @@ def newton_cg(
 
     Raises:
         ValueError: ``learning_rate`` <= 0, ``damping`` < 0, ``max_cg_steps`` < 1, ``cg_rtol`` outside [0, 1).
-        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=``.
+        TypeError: ``linesearch`` is not a gradient transformation; ``update`` without ``value_fn=`` or ``params``.
 
     References:
         Dembo & Steihaug, Truncated-Newton algorithms for large-scale unconstrained optimization,
@@ -340,6 +339,6 @@ def newton_cg(
         >>> print(x.round(5))
         [ 1. -2.]
     """
-    check_rate(learning_rate)
+    check_learning_rate(learning_rate, positive=True)
     direction = scale_by_newton_cg(damping=damping, max_cg_steps=max_cg_steps, cg_rtol=cg_rtol)
     return descent_chain(direction, learning_rate, linesearch)

@@ -22,7 +22,7 @@ DELTA_BAR_DELTA_INVALID = (BAD_RATE, ({"kappa": -0.1}, "kappa"), ({"phi": 1.5}, 
 DELTA_BAR_DELTA_SOLVE = dict(learning_rate=1e-2, kappa=1e-4, phi=0.2, theta=0.7)  # docs/spec/delta-bar-delta.md demo values
 
 QUICKPROP = dict(learning_rate=0.05, max_growth=1.5)
-QUICKPROP_INVALID = (BAD_RATE, ({"max_growth": 0.0}, "max_growth"), ({"safeguard": "yes"}, "safeguard"))
+QUICKPROP_INVALID = (BAD_RATE, ({"max_growth": 0.0}, "max_growth"))  # safeguard="yes": a TypeError (test_bad_inputs)
 
 RPROP = dict(learning_rate=0.05, eta_minus=0.4, eta_plus=1.3, min_step=1e-4, max_step=2.0)
 RPROP_INVALID = (BAD_RATE, ({"learning_rate": 3.0}, "learning_rate"), ({"eta_plus": 0.9}, "eta_plus"),
