@@ -125,7 +125,7 @@ def _measure(r: dict) -> dict:
 
 CLAIMS = (
     _claims.Claim(
-        "lbfgs-full-batch", "002", "L-BFGS: Usually works very well in full batch, deterministic mode",
+        "lbfgs-deterministic-full-batch", "002", "L-BFGS: Usually works very well in full batch, deterministic mode",
         "lbfgs_minibatch", measure=_measure,
         verdict=_claims.at_most("full_gap", 1e-4, partly=1e-3, what="full-batch L-BFGS: final F − F*"),
         examples=({"full_gap": 1e-6}, {"full_gap": 0.05})),

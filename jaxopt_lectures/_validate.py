@@ -262,6 +262,8 @@ def checked(factory: Callable[..., optax.GradientTransformation]) -> Callable[..
             out, new_state = tx.update(updates, state, params, **extra_args)
             return _cast_like(out, updates), new_state
 
+        for fn in (init, update):  # error messages (e.g. fuse's) name the factory, not this wrapper
+            fn.__qualname__ = f"{factory.__qualname__}.<locals>.{fn.__name__}"
         return optax.GradientTransformationExtraArgs(init, update)
 
     return make

@@ -96,3 +96,24 @@ def quadratic_2d(kappa: float = 50.0, angle_deg: float = 30.0) -> tuple[Callable
     q = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     A = jnp.asarray(q @ np.diag([1.0, kappa]) @ q.T, jnp.float32)
     return (lambda x: 0.5 * x @ A @ x), jnp.array([1.0, 1.0], jnp.float32)
+
+
+def extra_args(params: Any) -> dict:
+    """The update kwargs the driver passes: ``value`` (a loss) and ``value_fn`` (sum of squares)."""
+    value_fn = lambda p: sum(jnp.sum(jnp.asarray(x, jnp.float32) ** 2) for x in jax.tree.leaves(p))
+    return {"value": value_fn(params), "value_fn": value_fn}
+
+
+def one_step(tx: optax.GradientTransformation, params: Any, grads: Any, state: Any) -> tuple:
+    """One ``update`` at ``params`` with the driver's extra kwargs."""
+    return tx.update(grads, state, params, **extra_args(params))
+
+
+def run_steps(tx: optax.GradientTransformation, params: Any, grads_list: list) -> tuple[list, Any]:
+    """The updates of plain steps (each at the moved params) and the final params."""
+    state, out = tx.init(params), []
+    for g in grads_list:
+        u, state = one_step(tx, params, g, state)
+        params = optax.apply_updates(params, u)
+        out.append(u)
+    return out, params

@@ -15,7 +15,7 @@ import pytest
 
 from tests import harness
 from tests.registry import ROWS
-from tests.test_contract import one_step
+from tests.harness import one_step
 
 ocp = pytest.importorskip("orbax.checkpoint", reason="install the interop extra: pip install -e '.[interop]'")
 BEFORE, AFTER = 3, 3  # steps before the checkpoint and after the restore
@@ -30,7 +30,7 @@ def stepper(row):
 
     @jax.jit
     def step(params, state, grads):
-        updates, state = one_step(tx, row, params, grads, state)
+        updates, state = one_step(tx, params, grads, state)
         return optax.apply_updates(params, updates), state
 
     return tx, step

@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import re
 
-import jax
-import jax.numpy as jnp
 import pytest
 
 import jaxopt_lectures as jol
@@ -26,16 +24,10 @@ PER_DTYPE_CHECKS = ("state_dtypes", "state_structure", "finite")  # one jitted r
 ONE_RUN_CHECKS = [c for c in testing.CHECKS if c not in PER_DTYPE_CHECKS]
 
 
-def extra_args(params):
-    """The update kwargs the driver passes: value (a loss) and value_fn (sum of squares)."""
-    value_fn = lambda p: sum(jnp.sum(jnp.asarray(x, jnp.float32) ** 2) for x in jax.tree.leaves(p))
-    return {"value": value_fn(params), "value_fn": value_fn}
-
-
 def check(row, checks, dtypes=("float32",)):
     """The kit's checks on the row's factory (a partial with ``learning_rate``: the injection checks run too)."""
     factory = functools.partial(row.make, **row.kwargs)
-    return testing.check_transformation(factory, PARAMS, extra_args=extra_args, dtypes=dtypes, checks=checks)
+    return testing.check_transformation(factory, PARAMS, extra_args=harness.extra_args, dtypes=dtypes, checks=checks)
 
 
 @pytest.mark.parametrize("name", ONE_RUN_CHECKS)
@@ -56,7 +48,7 @@ def test_missing_required_extra_arg_is_named(row):
     tx = row.build()
     params, grads = harness.tree_pair()
     for name in row.needs:
-        kwargs = {k: v for k, v in extra_args(params).items() if k != name}
+        kwargs = {k: v for k, v in harness.extra_args(params).items() if k != name}
         with pytest.raises((TypeError, ValueError), match=name):
             tx.update(grads, tx.init(params), params, **kwargs)
 

@@ -52,7 +52,7 @@ def test_lbfgs_converges_full_batch_and_stalls_on_minibatches(quick_tour):
     assert mini["final_gap"] > 100 * full["final_gap"]
     assert mini["gap_last_over_half"] > 0.4  # the mini-batch L-BFGS gap has stopped falling …
     assert adam["gap_last_over_half"] < 0.6  # … while Adam's still falls
-    assert verdicts(lbfgs_minibatch, r)["lbfgs-full-batch"] == _claims.REPRODUCED
+    assert verdicts(lbfgs_minibatch, r)["lbfgs-deterministic-full-batch"] == _claims.REPRODUCED
 
 
 def test_gd_stuck_on_the_saddle_and_minima_by_basin(quick_tour):

@@ -201,5 +201,5 @@ def test_fuse_of_a_transform_that_mixes_coordinates_raises_naming_it(make, named
 
 
 def test_fuse_of_a_masked_transform_raises():
-    with pytest.raises(ValueError, match=r"^fuse\(chain\): the wrapped transform is masked"):
+    with pytest.raises(ValueError, match=r"^fuse\(adamw\): the wrapped transform is masked"):
         jol.fuse(jol.adamw(0.1, mask={"w": True, "b": False})).init({"w": jnp.ones(3), "b": jnp.ones(2)})

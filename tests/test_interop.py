@@ -15,7 +15,7 @@ from jaxopt_lectures.interop import apply_gradients
 from tests import harness
 from tests.registry import ROWS
 from tests.rows import one_per_method_fast
-from tests.test_contract import extra_args, one_step, run_steps
+from tests.harness import extra_args, one_step, run_steps
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "interop.md"
 BLOCKS = re.findall(r"^```python\n(.*?)^```", DOC.read_text(), flags=re.M | re.S)
@@ -68,8 +68,8 @@ def test_train_state_helper_equals_the_plain_loop(row):
     params, grads = gradient_pair(20)
     state = TrainState.create(apply_fn=None, params=params, tx=row.build())
     for g in grads:
-        state = apply_gradients(state, g, **extra_args(row, state.params))
-    _, want = run_steps(row.build(), row, params, grads)
+        state = apply_gradients(state, g, **extra_args(state.params))
+    _, want = run_steps(row.build(), params, grads)
     chex.assert_trees_all_close(state.params, want, rtol=1e-6, atol=1e-7)
 
 
@@ -90,11 +90,11 @@ def test_multi_transform_gives_each_group_its_own_optimizer(row):
     labels = {"a": "row", "b": "row", "c": "other"}
     other = optax.sgd(0.1, momentum=0.5)
     tx = optax.multi_transform({"row": row.build(), "other": other}, labels)
-    got, _ = run_steps(tx, row, params, grads)
+    got, _ = run_steps(tx, params, grads)
     part = lambda t: {k: t[k] for k in ("a", "b")}
-    alone, _ = run_steps(row.build(), row, part(params), [part(g) for g in grads])
+    alone, _ = run_steps(row.build(), part(params), [part(g) for g in grads])
     chex.assert_trees_all_close([part(u) for u in got], alone, rtol=1e-6, atol=1e-7)
-    plain, _ = run_steps(other, row, params["c"], [g["c"] for g in grads])
+    plain, _ = run_steps(other, params["c"], [g["c"] for g in grads])
     chex.assert_trees_all_close([u["c"] for u in got], plain, rtol=1e-6)
 
 
@@ -108,10 +108,10 @@ def test_equinox_filtered_model_steps_like_its_array_leaves(row):
     tx = row.build()
     state = tx.init(params)
     g = jax.tree.map(lambda p: jnp.cos(3 * p), params)
-    updates, state = one_step(tx, row, params, g, state)
-    updates, state = one_step(tx, row, eqx.apply_updates(params, updates), g, state)
+    updates, state = one_step(tx, params, g, state)
+    updates, state = one_step(tx, eqx.apply_updates(params, updates), g, state)
     leaves = jax.tree.leaves(params)
-    want, _ = run_steps(tx, row, leaves, [jax.tree.leaves(g)] * 2)
+    want, _ = run_steps(tx, leaves, [jax.tree.leaves(g)] * 2)
     chex.assert_trees_all_close(jax.tree.leaves(updates), want[1], rtol=1e-6, atol=1e-7)
 
 

@@ -24,7 +24,7 @@ import pytest
 from tests import harness
 from tests.registry import ROWS
 from tests.rows import method as alias, one_per_method_fast
-from tests.test_contract import one_step
+from tests.harness import one_step
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "interop.md"
 MAGNITUDES = (1e-30, 1e-20, 1e-10, 1.0, 1e10, 1e20, 1e30)
@@ -45,10 +45,10 @@ def test_apply_if_finite_skips_non_finite_steps_then_gives_up(row):
     tx = row.build()
     wrapped = optax.apply_if_finite(tx, max_consecutive_errors=2)
     params, g = harness.tree_pair(seed=11)
-    step = jax.jit(lambda g, s: one_step(wrapped, row, params, g, s))
+    step = jax.jit(lambda g, s: one_step(wrapped, params, g, s))
     state = wrapped.init(params)
     updates, state = step(g, state)
-    want_updates, want_inner = one_step(tx, row, params, g, tx.init(params))
+    want_updates, want_inner = one_step(tx, params, g, tx.init(params))
     chex.assert_trees_all_close(updates, want_updates, rtol=1e-6)
     chex.assert_trees_all_close(state.inner_state, want_inner, rtol=1e-6)
     for k, bad in enumerate((jnp.nan, jnp.inf), start=1):
@@ -58,7 +58,7 @@ def test_apply_if_finite_skips_non_finite_steps_then_gives_up(row):
         assert (int(new.notfinite_count), int(new.total_notfinite), bool(new.last_finite)) == (k, k, False)
         state = new
     updates, given_up = step(poisoned(g, -jnp.inf), state)  # 3 > max_consecutive_errors: applied
-    direct = one_step(tx, row, params, poisoned(g, -jnp.inf), state.inner_state)
+    direct = one_step(tx, params, poisoned(g, -jnp.inf), state.inner_state)
     chex.assert_trees_all_close((updates, given_up.inner_state), direct, rtol=1e-6)  # NaN/inf where direct has them
     _, recovered = step(g, given_up)
     assert (int(recovered.notfinite_count), int(recovered.total_notfinite), bool(recovered.last_finite)) == (0, 3, True)
@@ -148,7 +148,7 @@ def poisons_the_state(row) -> bool:
     """After one NaN gradient element and three finite steps, is any state entry still NaN?"""
     tx = row.build()
     params, g = harness.tree_pair(seed=13)
-    step = jax.jit(lambda g, s: one_step(tx, row, params, g, s))
+    step = jax.jit(lambda g, s: one_step(tx, params, g, s))
     state = tx.init(params)
     for grads in (poisoned(g, jnp.nan), g, g, g):
         _, state = step(grads, state)

@@ -113,9 +113,9 @@ def test_a_schedule_is_read_at_the_transforms_own_count():
     assert int(state.count) == 3
 
 
-def test_update_without_params_raises_value_error():
+def test_update_without_params_raises_type_error():
     tx = jol.proximal(0.1, l1=1.0)
-    with pytest.raises(ValueError, match="params"):
+    with pytest.raises(TypeError, match="params"):
         tx.update(jnp.ones(2), tx.init(jnp.ones(2)))
 
 
