@@ -27,18 +27,12 @@ FULL, QUICK = dict(steps=300, l2=1e-2, repeats=3), dict(steps=120, l2=1e-2, repe
 
 
 def logistic_problem(l2: float = 1e-2, dtype=jnp.float64) -> tuple[Callable, dict, float]:
-    """(loss, params0 = zeros, L): standardised breast-cancer data; L = λ_max(XᵀX)/(4N) + λ bounds the Hessian."""
+    """(loss, params0 = zeros, L) of `jol.problems.logistic_regression` on standardised breast-cancer data."""
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer()
     X = (data.data - data.data.mean(0)) / data.data.std(0)
-    X, y = jnp.asarray(X, dtype), jnp.asarray(data.target, dtype)
-
-    def loss(p):
-        return jol.losses.logistic(X @ p["w"] + p["b"], y) + 0.5 * l2 * jnp.sum(p["w"] ** 2)
-
-    lipschitz = float(np.linalg.eigvalsh(np.asarray(X, np.float64).T @ np.asarray(X, np.float64)).max() / (4 * len(y)) + l2)
-    return loss, {"w": jnp.zeros(X.shape[1], dtype), "b": jnp.zeros((), dtype)}, lipschitz
+    return jol.problems.logistic_regression(X, data.target, l2, dtype=dtype)
 
 
 def optimizers(lipschitz: float) -> dict[str, Callable]:

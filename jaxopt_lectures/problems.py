@@ -356,3 +356,52 @@ def ill_conditioned(kappa: float = 100.0, dim: int = 2, rotate: bool = True, see
     else:
         Q = np.eye(dim)
     return quadratic(Q @ np.diag(lam) @ Q.T, name=f"ill_conditioned(kappa={kappa:g})")
+
+
+def logistic_regression(X: jax.Array | np.ndarray, y: jax.Array | np.ndarray, l2: float = 0.0, *,
+                        dtype: jnp.dtype | str | None = None) -> tuple[Callable, dict, float]:
+    r"""L2-regularized logistic regression on data ``(X, y)``: ``(loss, params0, L)``.
+
+    $$
+    F(w, b) = \frac1N \sum_n \log\bigl(1 + e^{-s_n z_n}\bigr) + \frac{\lambda}{2}\lVert w\rVert^2,
+    \qquad z_n = x_n^\top w + b,\ s_n = 2 y_n - 1,
+    $$
+    with ``params0 = {"w": 0, "b": 0}`` and $L = \lambda_{\max}(X^\top X)/(4N) + \lambda$, a bound on
+    the largest Hessian eigenvalue in $w$ (the logistic curvature is at most 1/4), so that $\eta = 1/L$
+    is a safe gradient-descent step. The full-batch problem the second-order experiments solve
+    (standardized breast-cancer data there); the loss is :func:`jaxopt_lectures.losses.logistic`.
+
+    Lecture:
+        [002] "L-BFGS ... works very well in full batch, deterministic mode"; docs/spec/problems.md.
+
+    Args:
+        X: ``(N, d)`` inputs; y: ``(N,)`` labels in {0, 1}; l2: $\lambda \ge 0$;
+        dtype: the dtype of the data and params (default: ``X``'s, at least float32).
+
+    Raises:
+        ValueError: ``l2 < 0``, or ``X``, ``y`` of mismatched or non-2-D/1-D shapes.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> from jaxopt_lectures import problems
+        >>> X, y = jnp.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]), jnp.array([1.0, 0.0, 0.0])
+        >>> loss, p0, L = problems.logistic_regression(X, y, l2=0.1)
+        >>> print(round(float(loss(p0)), 4), round(L, 4))  # log 2 at zero; λmax(XᵀX)/(4N) + λ
+        0.6931 0.2667
+    """
+    from jaxopt_lectures import losses
+    from jaxopt_lectures._validate import check_range
+
+    check_range("l2", l2, 0.0)
+    X_np, y_np = np.asarray(X), np.asarray(y)
+    if X_np.ndim != 2 or y_np.shape != (X_np.shape[0],):
+        raise ValueError(f"X must be (N, d) and y (N,); got X {X_np.shape}, y {y_np.shape}")
+    dtype = jnp.dtype(dtype) if dtype is not None else jnp.promote_types(jnp.asarray(X).dtype, jnp.float32)
+    X, y = jnp.asarray(X, dtype), jnp.asarray(y, dtype)
+
+    def loss(p: dict) -> jax.Array:
+        return losses.logistic(X @ p["w"] + p["b"], y) + 0.5 * l2 * jnp.sum(p["w"] ** 2)
+
+    X64 = X_np.astype(np.float64)
+    lipschitz = float(np.linalg.eigvalsh(X64.T @ X64).max() / (4 * len(y_np)) + l2)
+    return loss, {"w": jnp.zeros(X.shape[1], dtype), "b": jnp.zeros((), dtype)}, lipschitz

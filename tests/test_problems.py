@@ -246,3 +246,25 @@ def test_ill_conditioned_with_an_angle_is_the_harness_quadratic():
 def test_ill_conditioned_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name}="):
         problems.ill_conditioned(**kwargs)
+
+
+def test_logistic_regression_bound_is_the_hessian_at_zero_and_bounds_it_elsewhere():
+    """L = λmax(XᵀX)/(4N) + λ: equal to the w-block Hessian's top eigenvalue at w = b = 0 (σ'(0) = 1/4), above it elsewhere."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 5)), (rng.random(40) > 0.5).astype(float)
+    with jax.enable_x64(True):
+        loss, p0, L = jol.problems.logistic_regression(X, y, l2=0.3, dtype=jnp.float64)
+        top = lambda p: float(np.linalg.eigvalsh(np.asarray(jax.hessian(lambda w: loss({**p, "w": w}))(p["w"]))).max())
+        assert top(p0) == pytest.approx(L, rel=1e-12)
+        for seed in range(3):
+            w = jnp.asarray(np.random.default_rng(seed).normal(size=5))
+            assert top({"w": w, "b": jnp.asarray(0.5)}) < L
+        assert float(loss(p0)) == pytest.approx(np.log(2.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("args, match", [((np.ones((3, 2)), np.ones(2)), "X must be"), ((np.ones(3), np.ones(3)), "X must be")])
+def test_logistic_regression_rejects_mismatched_data(args, match):
+    with pytest.raises(ValueError, match=match):
+        jol.problems.logistic_regression(*args)
+    with pytest.raises(ValueError, match="^l2="):
+        jol.problems.logistic_regression(np.ones((3, 2)), np.ones(3), l2=-1.0)

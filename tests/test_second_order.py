@@ -11,7 +11,6 @@ import pytest
 import scipy.optimize
 
 import jaxopt_lectures as jol
-from experiments.second_order import logistic_problem
 from jaxopt_lectures.second_order.lbfgs import two_loop
 from tests import harness
 from tests.reference import second_order as ref
@@ -24,6 +23,15 @@ except ImportError:  # pragma: no cover - depends on the environment
 needs_jaxopt = pytest.mark.skipif(jaxopt is None, reason="jaxopt is not installed (a reference library only)")
 
 saddle = lambda x: x[0] ** 2 - x[1] ** 2  # [002] saddle point example
+
+
+def logistic_problem(l2, dtype=jnp.float64):
+    """``jol.problems.logistic_regression`` on standardised breast-cancer data (scikit-learn, offline)."""
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    return jol.problems.logistic_regression((data.data - data.data.mean(0)) / data.data.std(0), data.target, l2,
+                                            dtype=dtype)
 
 
 def spd_quadratic(n=5, seed=0):
