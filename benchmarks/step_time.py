@@ -84,7 +84,7 @@ def fused_runner(tx: optax.GradientTransformation, params: Any, grads: Any, chun
     """``jol.fused_step`` on params and grads kept flat (one buffer per dtype, made once)."""
     flat_p, _ = jol.ravel_by_dtype(params)
     flat_g, _ = jol.ravel_by_dtype(grads)
-    carry = [flat_p, jol.fuse(tx, chunk_size=chunk_size).init(flat_p)]
+    carry = [flat_p, jol.fuse(tx, chunk_size=chunk_size, own_leaf_size=None).init(flat_p)]
     compiled, seconds, temp = _compile(jol.fused_step(tx, chunk_size=chunk_size), (0, 2), carry[0], flat_g, carry[1])
 
     def call() -> None:

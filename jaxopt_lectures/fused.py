@@ -35,6 +35,7 @@ Lecture: none (engineering; docs/performance.md). References: torch's fused/fore
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -46,19 +47,69 @@ import optax
 from jaxopt_lectures._validate import check_int, checked
 
 CHUNK_SIZE = 1 << 18  # 256k elements: 1 MB per float32 field, the fields of one chunk fit in a 2 MB L2
+# leaves of at least this many elements keep their own state and are updated as they are: one loop over a
+# 256 kB leaf costs little next to its memory traffic, while copying it into and out of a flat buffer
+# doubles that traffic and, on CPU, page-faults a fresh temporary every step (benchmarks/README.md)
+OWN_LEAF_SIZE = 1 << 16
 
 
 class FusedState(NamedTuple):
-    inner: dict  # dtype name -> the wrapped transform's state on that dtype's flat buffer
-    # uint32 scalar per params leaf: where it starts in its dtype's flat buffer (unsigned: no
-    # negative-index arithmetic per leaf). Runtime values, not constants, so that splitting the
-    # flat updates into the leaves compiles one kernel per leaf *shape* (XLA's CPU backend reuses
-    # identical kernels) instead of one per leaf (benchmarks/README.md)
-    offsets: tuple = ()
+    # "float32", "bfloat16", ...: the wrapped transform's state on the flat buffer of that dtype's leaves
+    # below ``own_leaf_size``; "own": its state on the list of the other leaves, as they are
+    inner: dict
+    # "leaf<i>" -> uint32 scalar for each leaf i (in ``jax.tree.leaves`` order) of a flat buffer: where it
+    # starts in its dtype's buffer (unsigned: no negative-index arithmetic per leaf); the leaves not named
+    # here are the own leaves. Runtime values, not constants, so that cutting the flat updates into the
+    # leaves compiles one kernel per leaf *shape* (XLA's CPU backend reuses identical kernels) instead of
+    # one per leaf (benchmarks/README.md)
+    offsets: dict = {}
 
 
 def _is_abstract(tree: Any) -> bool:
     return any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(tree))
+
+
+def _size(leaf: Any) -> int:
+    return math.prod(jnp.shape(leaf))
+
+
+def _key(i: int) -> str:
+    return f"leaf{i}"
+
+
+def _groups(leaves: list[Any], own: set[int]) -> dict[str, list[int]]:
+    """dtype name -> the indices of the leaves (not in ``own``) that share that dtype's flat buffer, sorted by dtype."""
+    groups: dict[str, list[int]] = {}
+    for i, leaf in enumerate(leaves):
+        if i not in own:
+            groups.setdefault(jnp.dtype(leaf.dtype).name, []).append(i)
+    return dict(sorted(groups.items()))
+
+
+def _starts(leaves: list[Any], groups: dict[str, list[int]]) -> dict[int, int]:
+    """Each grouped leaf's first index in its dtype's flat buffer."""
+    starts = {}
+    for idx in groups.values():
+        for i, start in zip(idx, np.cumsum([0] + [_size(leaves[i]) for i in idx])):
+            starts[i] = int(start)
+    return starts
+
+
+def _concat(leaves: list[Any], idx: list[int]) -> Any:
+    """The leaves ``idx`` as one flat buffer (a single leaf is reshaped, not copied)."""
+    if _is_abstract([leaves[i] for i in idx]):
+        return jax.ShapeDtypeStruct((sum(_size(leaves[i]) for i in idx),), leaves[idx[0]].dtype)
+    parts = [jnp.reshape(leaves[i], (-1,)) for i in idx]
+    return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
+
+
+def _cut(flat: jax.Array, start: Any, like: Any) -> jax.Array:
+    """The piece of ``flat`` from ``start`` shaped like ``like``; a runtime ``start`` reuses one kernel per shape."""
+    if isinstance(start, int):
+        part = jax.lax.slice_in_dim(flat, start, start + _size(like))
+    else:
+        part = jax.lax.dynamic_slice_in_dim(flat, start, _size(like))
+    return part.reshape(jnp.shape(like))
 
 
 def ravel_by_dtype(tree: Any) -> tuple[dict[str, jax.Array], Callable[[dict[str, jax.Array]], Any]]:
@@ -81,46 +132,15 @@ def ravel_by_dtype(tree: Any) -> tuple[dict[str, jax.Array], Callable[[dict[str,
          [1. 1.]]
     """
     leaves, treedef = jax.tree.flatten(tree)
-    groups: dict[str, list[int]] = {}
-    for i, leaf in enumerate(leaves):
-        groups.setdefault(jnp.dtype(leaf.dtype).name, []).append(i)
-    shapes = [tuple(leaf.shape) for leaf in leaves]
-    sizes = [int(np.prod(s)) for s in shapes]
+    groups = _groups(leaves, set())
+    starts = _starts(leaves, groups)
+    flat = {name: _concat(leaves, idx) for name, idx in groups.items()}
 
-    def one(name: str, idx: list[int]) -> Any:
-        total = sum(sizes[i] for i in idx)
-        if _is_abstract([leaves[i] for i in idx]):
-            return jax.ShapeDtypeStruct((total,), jnp.dtype(name))
-        parts = [jnp.reshape(leaves[i], (-1,)) for i in idx]
-        return parts[0] if len(parts) == 1 else jnp.concatenate(parts)
+    def unravel(flat_: dict[str, jax.Array]) -> Any:
+        out = {i: _cut(flat_[name], starts[i], leaves[i]) for name, idx in groups.items() for i in idx}
+        return treedef.unflatten([out[i] for i in range(len(leaves))])
 
-    flat = {name: one(name, idx) for name, idx in sorted(groups.items())}
-
-    def unravel(flat_: dict[str, jax.Array], offsets: tuple = ()) -> Any:
-        out: list[Any] = [None] * len(leaves)
-        for name, idx in groups.items():
-            offset = 0
-            for i in idx:
-                if offsets:  # a runtime start: the same kernel for every leaf of this shape
-                    part = jax.lax.dynamic_slice_in_dim(flat_[name], offsets[i], sizes[i])
-                else:
-                    part = jax.lax.slice_in_dim(flat_[name], offset, offset + sizes[i])
-                out[i] = part.reshape(shapes[i])
-                offset += sizes[i]
-        return treedef.unflatten(out)
-
-    unravel.starts = _starts(groups, sizes)  # type: ignore[attr-defined]  # leaf -> offset in its buffer
     return flat, unravel
-
-
-def _starts(groups: dict[str, list[int]], sizes: list[int]) -> list[int]:
-    """Each leaf's first index in its dtype's flat buffer (leaves in ``jax.tree.leaves`` order)."""
-    starts = [0] * len(sizes)
-    for idx in groups.values():
-        offsets = np.cumsum([0] + [sizes[i] for i in idx])
-        for i, start in zip(idx, offsets):
-            starts[i] = int(start)
-    return starts
 
 
 def _chunked(
@@ -169,11 +189,11 @@ def _chunked(
     return out_buf, treedef.unflatten([next(it_b) if b else next(it_f) for b in is_buf])
 
 
-def _new_state(inner: dict, starts: list[int], abstract: bool) -> FusedState:
-    """``FusedState`` with distinct buffers (so that it can be donated) and the leaves' start offsets."""
+def _new_state(inner: dict, starts: dict[int, int], abstract: bool) -> FusedState:
+    """``FusedState`` with distinct buffers (so that it can be donated) and the flat leaves' start offsets."""
     if abstract:
-        return FusedState(inner, tuple(jax.ShapeDtypeStruct((), jnp.uint32) for _ in starts))
-    return FusedState(jax.tree.map(jnp.copy, inner), tuple(jnp.array(s, jnp.uint32) for s in starts))
+        return FusedState(inner, {_key(i): jax.ShapeDtypeStruct((), jnp.uint32) for i in starts})
+    return FusedState(jax.tree.map(jnp.copy, inner), {_key(i): jnp.array(s, jnp.uint32) for i, s in starts.items()})
 
 
 # primitives whose output mixes coordinates of the flat buffer
@@ -240,45 +260,112 @@ def _check_unmasked(state: Any, name: str) -> None:
                          "outside fuse, e.g. optax.masked(jol.fuse(tx), mask)")
 
 
-def _check_mesh(params: Any) -> None:
-    """Raise if a param is split over devices: concatenating the leaves would gather them on every step."""
-    for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
-        sharding = getattr(leaf, "sharding", None) if isinstance(leaf, jax.Array) else None
-        if isinstance(leaf, jax.core.Tracer) or sharding is None:
-            continue
-        if len(sharding.device_set) > 1 and not sharding.is_fully_replicated:
+def _devices_split_over(leaf: Any) -> int:
+    """How many devices ``leaf`` is split over (0: one device or replicated); under ``jit``, seen on Explicit meshes."""
+    if isinstance(leaf, jax.core.Tracer):
+        sharding = getattr(jax.typeof(leaf), "sharding", None)
+        spec, mesh = getattr(sharding, "spec", None), getattr(sharding, "mesh", None)
+        axes = [a for entry in (spec or ()) if entry is not None for a in ((entry,) if isinstance(entry, str) else entry)]
+        return math.prod(mesh.shape[a] for a in axes) if axes and mesh is not None else 0
+    sharding = getattr(leaf, "sharding", None)
+    if sharding is None or len(sharding.device_set) < 2 or sharding.is_fully_replicated:
+        return 0
+    return len(sharding.device_set)
+
+
+def _check_mesh(tree: Any, flat: list[int], own_leaf_size: int | None) -> None:
+    """Raise if a leaf bound for a flat buffer is split over devices: concatenating it would gather it every step."""
+    paths = jax.tree_util.tree_flatten_with_path(tree)[0]
+    for i in flat:
+        path, leaf = paths[i]
+        n = _devices_split_over(leaf)
+        if n:
             raise ValueError(
-                f"fuse: the param {jax.tree_util.keystr(path)} is sharded over {len(sharding.device_set)} devices "
-                f"({sharding}); the flat buffers of fuse would gather it on every step. Use the plain transform "
-                "for sharded params, or replicate them (data parallel: NamedSharding(mesh, P()))")
+                f"fuse: the leaf {jax.tree_util.keystr(path)} ({_size(leaf)} numbers) is split over {n} devices "
+                f"({getattr(leaf, 'sharding', None) or jax.typeof(leaf).sharding}); leaves below "
+                f"own_leaf_size={own_leaf_size} share one flat buffer per dtype, which would gather it on every step. "
+                f"Pass own_leaf_size <= {_size(leaf)} (it then keeps its own state, sharded like it) or replicate "
+                "it (NamedSharding(mesh, P()))")
 
 
-def _check_flat_size(g: jax.Array, inner_state: Any, name: str) -> None:
-    """``ValueError`` when the flat gradient buffer of one dtype does not match the state init built."""
-    sizes = {np.size(x) for x in jax.tree.leaves(inner_state) if np.ndim(x) == 1}
-    if inner_state is None or (sizes and g.size not in sizes):
-        raise ValueError(f"the updates do not have the tree structure given to init: their {name} leaves hold "
-                         f"{g.size} numbers, init's held {sorted(sizes) or 'none'}. update needs the structure "
+def _check_fits(x: Any, inner_state: Any, name: str) -> None:
+    """``ValueError`` when a flat buffer (or the list of own leaves) does not fit the state that init built for it."""
+    shapes = lambda t: sorted({jnp.shape(s) for s in jax.tree.leaves(t) if jnp.ndim(s) > 0})
+    state_shapes = shapes(inner_state)
+    if inner_state is None or (state_shapes and not set(shapes(x)) <= set(state_shapes)):
+        raise ValueError(f"the updates do not have the tree structure given to init: their {name} part has shapes "
+                         f"{shapes(x)}, init's had {state_shapes or 'none'}. update needs the structure "
                          "(leaf names and shapes) that init was given; call init again for a new model")
+
+
+def _apply(fn: Callable, carried: Any, read: Any, state: FusedState, chunk_size: int | None,
+           check: Callable[..., None], own_leaf_size: int | None) -> tuple[Any, FusedState]:
+    """``fn(carried_c, read_c, state_c) -> (out_c, state_c')`` on each flat buffer and on the own leaves of ``carried``.
+
+    The leaves named in ``state.offsets`` are concatenated per dtype, ``fn`` runs on the flat buffer,
+    and its output is cut back into the leaves at their offsets; the other (own) leaves go through
+    ``fn`` together, as a list. Returns the tree of outputs and the new state.
+    """
+    leaves, treedef = jax.tree.flatten(carried)
+    reads = None if read is None else treedef.flatten_up_to(read)
+    own = [i for i in range(len(leaves)) if _key(i) not in state.offsets]
+    groups = _groups(leaves, set(own))
+    flat = sorted(i for idx in groups.values() for i in idx)
+    _check_mesh(carried, flat, own_leaf_size)
+    if read is not None:
+        _check_mesh(read, flat, own_leaf_size)
+    pick = lambda xs: None if xs is None else [xs[i] for i in own]
+    parts = {name: (_concat(leaves, idx), None if reads is None else _concat(reads, idx))
+             for name, idx in groups.items()}
+    out, inner = {}, {}
+    for key, (c, r) in parts.items():
+        _check_fits(c, state.inner.get(key), key)
+        check(fn, c, r, state.inner[key])
+        out[key], inner[key] = _chunked(fn, c, r, state.inner[key], chunk_size)
+    new = {i: _cut(out[name], state.offsets[_key(i)], leaves[i]) for name, idx in groups.items() for i in idx}
+    if own:
+        _check_fits(pick(leaves), state.inner.get("own"), "own")
+        probe = lambda xs: None if xs is None else jax.ShapeDtypeStruct((max(_size(xs[own[0]]), 3),), xs[own[0]].dtype)
+        check(fn, probe(leaves), probe(reads), None)  # the wrapped update on one 1-D buffer
+        out_own, inner["own"] = fn(pick(leaves), pick(reads), state.inner["own"])
+        new |= dict(zip(own, out_own))
+    return treedef.unflatten([new[i] for i in range(len(leaves))]), FusedState(inner, state.offsets)
+
+
+def _checker(tx: optax.GradientTransformation) -> Callable[..., None]:
+    """``check(fn, carried, read, state)``: raises unless ``fn`` is elementwise (``state=None``: ``tx.init``'s on
+    ``carried``); traced once per input signature."""
+    name, seen, tx = _name(tx), set(), optax.with_extra_args_support(tx)
+
+    def check(fn: Callable, carried: Any, read: Any, state: Any) -> None:
+        state = jax.eval_shape(tx.init, carried) if state is None else state
+        _check_elementwise(fn, carried, read, state, name, seen)
+
+    return check
 
 
 @checked
 def fuse(
-    tx: optax.GradientTransformation, *, chunk_size: int | None = None
+    tx: optax.GradientTransformation, *, chunk_size: int | None = None, own_leaf_size: int | None = OWN_LEAF_SIZE
 ) -> optax.GradientTransformationExtraArgs:
-    r"""``tx`` with its state in one flat buffer per dtype, updated in one chunked pass.
+    r"""``tx`` with the state of the small leaves in one flat buffer per dtype, updated in one pass.
 
     Same updates as ``tx`` up to float32 rounding (tests/test_fused.py: rtol 1e-6): for an
     elementwise $\mathcal{T}$, $\mathcal{T}(\text{concat}(g)) = \text{concat}(\mathcal{T}(g))$.
-    The state is ``FusedState(inner={dtype: tx's state on the flat buffer})``. ``update``
-    concatenates the gradient leaves of each dtype (free when the params are already flat, see
-    :func:`ravel_by_dtype`), runs ``tx.update`` chunk by chunk, and splits the updates back into
-    the gradient's tree. Pair it with :func:`fused_step` to also apply the updates in the same pass.
-    The leaves' start offsets are kept in the state (``FusedState.offsets``) as runtime values, so
-    that the split compiles once per leaf shape. The flat buffers work on one device and on
-    replicated params (data parallel, no collective in the step); params split over a mesh (FSDP)
-    raise a ``ValueError``: use ``tx`` itself there, which keeps each leaf's sharding
-    (tests/test_sharding.py).
+    Leaves with fewer than ``own_leaf_size`` elements share one flat buffer per dtype: ``update``
+    concatenates their gradients, runs ``tx.update`` on it (chunk by chunk with ``chunk_size``) and
+    cuts the flat updates back into the leaves at the start offsets kept in the state
+    (``FusedState.offsets``, runtime values, so that the cut compiles once per leaf shape). Bigger
+    leaves keep their own state and go through ``tx.update`` as they are: for them one loop per leaf
+    is already cheap, and a copy into and out of the flat buffer would double their memory traffic.
+    The state is ``FusedState(inner={"float32": tx's state on the flat buffer, ..., "own": tx's state
+    on the list of own leaves}, offsets={"leaf<i>": start of leaf i in its flat buffer})``. Pair it
+    with :func:`fused_step` to also apply the updates in the same pass.
+
+    On a mesh: replicated params (data parallel) give a step with no collective; a leaf split over
+    devices (FSDP) must be an own leaf (``own_leaf_size`` at most its size), whose state is then
+    sharded like it, again with no collective; a split leaf bound for the flat buffer raises a
+    ``ValueError`` (seen on concrete arrays, and under ``jit`` on Explicit meshes).
 
     Lecture: none (the optimizers' maths is ``tx``'s). docs/performance.md.
 
@@ -286,14 +373,18 @@ def fuse(
         tx: an elementwise gradient transformation (any alias of this library except the
             second-order ones; ``optax.chain`` of elementwise parts).
         chunk_size: elements per chunk of an in-place loop over the flat buffers (``CHUNK_SIZE`` =
-            $2^{18}$ fits a 2 MB L2); ``None`` (default) updates each flat buffer whole (XLA then
-            makes one loop per output, as for a single-leaf tree).
+            $2^{18}$ fits a 2 MB L2); ``None`` (default) updates each buffer whole (XLA then makes
+            one loop per output, as for a single-leaf tree). Own leaves are not chunked: pass
+            ``own_leaf_size=None`` with it to walk every leaf in the loop.
+        own_leaf_size: leaves with at least this many elements keep their own state (default
+            ``OWN_LEAF_SIZE`` = $2^{16}$ elements); ``None``: every leaf goes into the flat buffers;
+            0: none does (``tx`` itself, on a list of the leaves).
 
     Raises:
-        ValueError: ``chunk_size`` < 1; ``tx`` not elementwise (at the first ``update``: its traced
-            update reduces, sorts or permutes the flat buffer) or masked (at ``init``); a param
-            split over several devices (at ``init``).
-        TypeError: ``chunk_size`` not an int (2.5, True).
+        ValueError: ``chunk_size`` < 1 or ``own_leaf_size`` < 0; ``tx`` not elementwise (at the first
+            ``update``: its traced update reduces, sorts or permutes the flat buffer) or masked (at
+            ``init``); a leaf below ``own_leaf_size`` split over several devices.
+        TypeError: ``chunk_size`` or ``own_leaf_size`` not an int (2.5, True).
 
     References:
         torch.optim's ``fused=True`` multi-tensor kernels; optax.flatten.
@@ -312,27 +403,24 @@ def fuse(
          [-0.1 -0.1]]
     """
     check_int("chunk_size", chunk_size, 1, allow_none=True)
-    name_, seen = _name(tx), set()  # the signatures whose update was found elementwise
+    check_int("own_leaf_size", own_leaf_size, 0, allow_none=True)
+    name_, check = _name(tx), _checker(tx)
     tx = optax.with_extra_args_support(tx)
 
     def init(params: optax.Params) -> FusedState:
-        _check_mesh(params)
+        leaves = jax.tree.leaves(params)
+        own = [] if own_leaf_size is None else [i for i, x in enumerate(leaves) if _size(x) >= own_leaf_size]
+        groups = _groups(leaves, set(own))
+        _check_mesh(params, sorted(i for idx in groups.values() for i in idx), own_leaf_size)
         _check_unmasked(jax.eval_shape(tx.init, params), name_)  # on the tree: a mask may not fit the flat dict
-        flat, unravel = ravel_by_dtype(params)
-        inner = {name: tx.init(p) for name, p in flat.items()}
-        return _new_state(inner, unravel.starts, _is_abstract(flat))
+        inner = {name: tx.init(_concat(leaves, idx)) for name, idx in groups.items()}
+        if own:
+            inner["own"] = tx.init([leaves[i] for i in own])
+        return _new_state(inner, _starts(leaves, groups), _is_abstract(params))
 
     def update(updates, state, params=None, **extra_args):
-        flat_g, unravel = ravel_by_dtype(updates)
-        flat_p = None if params is None else ravel_by_dtype(params)[0]
-        out, inner = {}, {}
-        for name, g in flat_g.items():
-            _check_flat_size(g, state.inner.get(name), name)
-            p = None if flat_p is None else flat_p[name]
-            fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
-            _check_elementwise(fn, g, p, state.inner[name], name_, seen)
-            out[name], inner[name] = _chunked(fn, g, p, state.inner[name], chunk_size)
-        return unravel(out, state.offsets), FusedState(inner, state.offsets)
+        fn = lambda g_c, p_c, s_c: tx.update(g_c, s_c, p_c, **extra_args)
+        return _apply(fn, updates, params, state, chunk_size, check, own_leaf_size)
 
     return optax.GradientTransformationExtraArgs(init, update)
 
@@ -343,7 +431,8 @@ def fused_step(
     r"""One training step ``step(params, grads, state, **extra) -> (params, state)`` in one pass.
 
     $\theta \leftarrow \theta + \mathcal{T}(g)$ where $\mathcal{T}$ is ``tx``, with the state of
-    ``fuse(tx, chunk_size=chunk_size).init(params)``. With ``chunk_size`` each chunk of $\theta$,
+    ``fuse(tx, chunk_size=chunk_size, own_leaf_size=None).init(params)`` (``None``: every buffer is
+    walked by the chunked loop; a state with own leaves updates those as they are). With ``chunk_size`` each chunk of $\theta$,
     $g$ and the state is read once and the new $\theta$ and state are written in place, so Adam
     moves 28 bytes per float32 parameter (read $g, \theta, m, v$; write $\theta, m, v$), momentum
     20, SGD 12; without, XLA makes one loop per output on the flat buffers. Equal to
@@ -373,21 +462,14 @@ def fused_step(
         [0.5 0.5 0.5]
     """
     check_int("chunk_size", chunk_size, 1, allow_none=True)
-    name_, seen = _name(tx), set()  # the signatures whose update was found elementwise
+    check = _checker(tx)
     tx = optax.with_extra_args_support(tx)
 
     def step(params, grads, state: FusedState, **extra_args):
-        flat_p, unravel = ravel_by_dtype(params)
-        flat_g, _ = ravel_by_dtype(grads)
-        out, inner = {}, {}
-        for name, p in flat_p.items():
+        def fn(p_c, g_c, s_c):
+            u_c, s_c = tx.update(g_c, s_c, p_c, **extra_args)
+            return optax.apply_updates(p_c, u_c), s_c
 
-            def fn(p_c, g_c, s_c):
-                u_c, s_c = tx.update(g_c, s_c, p_c, **extra_args)
-                return optax.apply_updates(p_c, u_c), s_c
-
-            _check_elementwise(fn, p, flat_g[name], state.inner[name], name_, seen)
-            out[name], inner[name] = _chunked(fn, p, flat_g[name], state.inner[name], chunk_size)
-        return unravel(out, state.offsets), FusedState(inner, state.offsets)
+        return _apply(fn, params, grads, state, chunk_size, check, None)
 
     return step

@@ -25,6 +25,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxopt_lectures.fused import FusedState, _key
+
 
 def apply_gradients(state: Any, grads: optax.Updates, **extra_args: Any) -> Any:
     """One optimizer step on a flax ``TrainState`` that passes ``extra_args`` (e.g. ``value=loss``) on.
@@ -100,7 +102,9 @@ def state_shardings(tx: optax.GradientTransformation, params: optax.Params) -> A
 
     Every subtree of the state with the params' tree structure (momenta, second moments, ...)
     gets the shardings of the params where the shapes agree; every other leaf (counters,
-    scalars, flattened buffers) is replicated over the mesh (or device set) of the first param.
+    scalars, flattened buffers) is replicated over the mesh (or device set) of the first param. In a
+    :func:`~jaxopt_lectures.fuse` state, the own leaves' state is sharded like those leaves and the flat
+    buffers are replicated.
     Use it as ``jax.jit(tx.init, out_shardings=state_shardings(tx, params))``.
 
     Example:
@@ -122,14 +126,29 @@ def state_shardings(tx: optax.GradientTransformation, params: optax.Params) -> A
     replicated = jax.sharding.NamedSharding(getattr(first, "mesh", devices), jax.sharding.PartitionSpec())
     abstract = jax.eval_shape(tx.init, params)
 
-    def like_params(subtree: Any) -> bool:
-        return jax.tree.structure(subtree) == treedef and subtree is not None
+    def like(subtree: Any, treedef: Any, params: list, shardings: list) -> Any:
+        """``subtree``'s shardings if it has the structure ``treedef`` of ``params``, else None."""
+        if subtree is None or jax.tree.structure(subtree) != treedef:
+            return None
+        leaves = treedef.flatten_up_to(subtree)
+        return treedef.unflatten([s if leaf.shape == p.shape else replicated
+                                  for leaf, p, s in zip(leaves, params, shardings)])
+
+    def fused(state: FusedState) -> FusedState:
+        """The own leaves' state (on the list of the leaves without an offset) sharded like those leaves."""
+        own = [i for i in range(len(param_leaves)) if _key(i) not in state.offsets]
+        mine = ([param_leaves[i] for i in own], [shardings[i] for i in own])
+        own_def = jax.tree.structure([0] * len(own))
+        is_own = lambda t: like(t, own_def, *mine) is not None
+        own_state = jax.tree.map(lambda t: like(t, own_def, *mine) if is_own(t) else replicated,
+                                 state.inner.get("own"), is_leaf=is_own)
+        rest = jax.tree.map(lambda _: replicated, ({k: v for k, v in state.inner.items() if k != "own"}, state.offsets))
+        return FusedState({**rest[0], **({"own": own_state} if "own" in state.inner else {})}, rest[1])
 
     def assign(subtree: Any) -> Any:
-        if like_params(subtree):
-            leaves = treedef.flatten_up_to(subtree)
-            out = [s if leaf.shape == p.shape else replicated for leaf, p, s in zip(leaves, param_leaves, shardings)]
-            return treedef.unflatten(out)
-        return replicated
+        if isinstance(subtree, FusedState):
+            return fused(subtree)
+        return like(subtree, treedef, param_leaves, shardings) or replicated
 
-    return jax.tree.map(assign, abstract, is_leaf=like_params)
+    stop = lambda t: isinstance(t, FusedState) or like(t, treedef, param_leaves, shardings) is not None
+    return jax.tree.map(assign, abstract, is_leaf=stop)

@@ -10,6 +10,7 @@ rows to the ids that start with it (``python -m tests.sharding_check fused/``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -21,6 +22,7 @@ import numpy as np
 import optax
 from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
 
+import jaxopt_lectures as jol
 from jaxopt_lectures.interop import state_shardings
 from tests.registry import ROWS
 from tests.registry.row import Row
@@ -71,31 +73,64 @@ def check(row: Row, mesh: jax.sharding.Mesh, explicit: bool) -> list[str]:
 COLLECTIVES = ("all-gather", "all-reduce", "all-to-all", "collective-permute", "reduce-scatter")
 
 
-def check_fused(row: Row, plain: Row, mesh: jax.sharding.Mesh) -> list[str]:
-    """``jol.fuse`` on a data-parallel mesh (replicated params): no collective in the compiled step, the plain
-    path's updates, replicated state; on params split over the mesh, a ValueError instead of a silent gather."""
-    tx, reference = row.build(), plain.build()
-    spmd = lambda x: jax.device_put(x, NamedSharding(mesh, P()))
-    params, grads = jax.tree.map(spmd, sharded_tree(mesh, 0)), jax.tree.map(spmd, sharded_tree(mesh, 1))
+def _fused_run(tx: Any, reference: Any, params: dict, grads: dict, rtol: float) -> tuple[list[str], list]:
+    """Two jitted updates of ``tx`` (state from ``state_shardings``) against ``reference``: collectives in the
+    compiled step and differing updates; returns them and the states after init and after the updates."""
+    states = [None, None]
     value_fn = lambda p: sum(jnp.sum(x**2) for x in jax.tree.leaves(p))
-    update = lambda tx: jax.jit(lambda g, s, p: tx.update(g, s, p, value=value_fn(p), value_fn=value_fn))
-    state = jax.jit(tx.init, out_shardings=state_shardings(tx, params))(params)
-    hlo = update(tx).lower(grads, state, params).compile().as_text()
+    value = value_fn(params)  # outside the step: the loss's reduction over split params is not the optimizer's
+    update = lambda tx: jax.jit(lambda g, s, p, v: tx.update(g, s, p, value=v, value_fn=value_fn))
+    state = states[0] = jax.jit(tx.init, out_shardings=state_shardings(tx, params))(params)
+    hlo = update(tx).lower(grads, state, params, value).compile().as_text()
     errors = [f"{op} in the compiled fused step" for op in COLLECTIVES if f" {op}(" in hlo or f" {op}-start(" in hlo]
     plain_state = reference.init(params)
     for k in range(2):
-        got, state = update(tx)(grads, state, params)
-        want, plain_state = update(reference)(grads, plain_state, params)
+        got, state = update(tx)(grads, state, params, value)
+        want, plain_state = update(reference)(grads, plain_state, params, value)
         errors += [f"step {k}: fused != plain" for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want))
-                   if not np.allclose(a, b, rtol=row.rtol, atol=1e-7)]
-        errors += [f"state {k}: {x.sharding} not replicated" for x in jax.tree.leaves(state)
+                   if not np.allclose(a, b, rtol=rtol, atol=1e-7)]
+        errors += mismatches(got, params, f"updates {k}")
+    states[1] = state
+    return errors, states
+
+
+def check_fused(row: Row, plain: Row, mesh: jax.sharding.Mesh, explicit: jax.sharding.Mesh) -> list[str]:
+    """``jol.fuse`` on a mesh, with no collective in the compiled step and the plain path's updates:
+
+    * data parallel (replicated params): the flat state is replicated;
+    * FSDP (params split over the mesh, ``own_leaf_size=2``: the split leaves keep their own state): every
+      own leaf's state is sharded like its param, the scalar leaf's flat buffer is replicated;
+    * a split leaf bound for the flat buffer (default ``own_leaf_size``): a ValueError naming it, eagerly and,
+      on an Explicit mesh, under ``jit``, instead of a silent gather.
+    """
+    spmd = lambda x: jax.device_put(x, NamedSharding(mesh, P()))
+    params, grads = jax.tree.map(spmd, sharded_tree(mesh, 0)), jax.tree.map(spmd, sharded_tree(mesh, 1))
+    errors, states = _fused_run(row.build(), plain.build(), params, grads, row.rtol)
+    errors += [f"data parallel: {x.sharding} not replicated" for x in jax.tree.leaves(states)
+               if not x.sharding.is_fully_replicated]
+    fsdp = jol.fuse(plain.build(), own_leaf_size=2)
+    params, grads = sharded_tree(mesh, 0), sharded_tree(mesh, 1)
+    fsdp_errors, states = _fused_run(fsdp, plain.build(), params, grads, row.rtol)
+    errors += [f"fsdp: {e}" for e in fsdp_errors]
+    own = [params["a"], params["b"]]  # the leaves of at least 2 elements, in leaf order
+    for when, state in zip(("init", "step 2"), states):
+        lists = [x for x in jax.tree.leaves(state.inner["own"], is_leaf=lambda t: isinstance(t, list) and len(t) == 2)
+                 if isinstance(x, list)]  # the per-leaf state fields (m, v, ...) on the own leaves
+        for x in lists:
+            errors += [f"fsdp {when}: own state {s.sharding} != {p.sharding}" for s, p in zip(x, own)
+                       if s.shape == p.shape and not s.sharding.is_equivalent_to(p.sharding, p.ndim)]
+        if not lists and any(np.size(x) > 1 for x in jax.tree.leaves(plain.build().init(params))):
+            errors.append(f"fsdp {when}: no per-leaf state on the own leaves")
+        errors += [f"fsdp {when}: flat {x.sharding} not replicated" for x in jax.tree.leaves(state.inner.get("float32"))
                    if not x.sharding.is_fully_replicated]
-    try:
-        tx.init(sharded_tree(mesh, 0))
-        errors.append("params sharded over the mesh: no ValueError")
-    except ValueError as e:
-        if "is sharded over" not in str(e):
-            errors.append(f"params sharded over the mesh: {e}")
+    for what, init in [("eager", row.build().init), ("explicit mesh, jit", jax.jit(row.build().init))]:
+        try:
+            with jax.set_mesh(explicit) if what.startswith("explicit") else contextlib.nullcontext():
+                init(sharded_tree(explicit if what.startswith("explicit") else mesh, 0))
+            errors.append(f"{what}: params split over the mesh below own_leaf_size: no ValueError")
+        except ValueError as e:
+            if "is split over 8 devices" not in str(e) or "own_leaf_size" not in str(e):
+                errors.append(f"{what}: {e}")
     return errors
 
 
@@ -109,7 +144,7 @@ def main() -> None:
     for row in (row for row in ROWS if row.id.startswith(only)):
         try:
             if row.id.startswith("fused/"):
-                results[row.id] = "; ".join(check_fused(row, by_id[row.id.removeprefix("fused/")], auto)) or "ok"
+                results[row.id] = "; ".join(check_fused(row, by_id[row.id.removeprefix("fused/")], auto, explicit)) or "ok"
                 continue
             errors = check(row, auto, explicit=False)
             if row.elementwise if row.keeps_sharding is None else row.keeps_sharding:

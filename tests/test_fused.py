@@ -58,10 +58,12 @@ def test_fused_step_on_flat_params_equals_the_plain_step_on_the_tree(name):
     assert_trees_close(unravel(flat), plain_run(tx, params, grads_list))
 
 
-@pytest.mark.parametrize("chunk_size", [None, 1, CHUNK, 10_000])
-def test_fuse_gives_the_updates_of_the_plain_transform_for_any_chunk_size(chunk_size):
+@pytest.mark.parametrize("chunk_size, own_leaf_size", [(None, None), (1, None), (CHUNK, None), (10_000, None),
+                                                       (None, 8), (CHUNK, 8), (None, 0)])
+def test_fuse_gives_the_updates_of_the_plain_transform_for_any_chunk_size(chunk_size, own_leaf_size):
+    """own_leaf_size=8: "w" (55 numbers) keeps its own state, the rest share the flat buffers; 0: all own."""
     tx, params = OPTIMIZERS["adam"](), mixed_tree(0)
-    fused = jol.fuse(tx, chunk_size=chunk_size)
+    fused = jol.fuse(tx, chunk_size=chunk_size, own_leaf_size=own_leaf_size)
     s_plain, s_fused = tx.init(params), fused.init(params)
     for k in range(1, 4):
         g = mixed_tree(k)
@@ -69,8 +71,47 @@ def test_fuse_gives_the_updates_of_the_plain_transform_for_any_chunk_size(chunk_
         got, s_fused = jax.jit(fused.update)(g, s_fused, params)
         assert_trees_close(got, want)  # bfloat16 leaves: one ulp apart on a GPU
         chex.assert_trees_all_equal_dtypes(got, g)
-    mu = s_fused.inner["float32"][0].mu  # adam = chain(scale_by_adam, scale_by_learning_rate)
-    assert mu.shape == (5 * 11 + 4 + 1,), "one flat first-moment buffer for all float32 leaves"
+    if own_leaf_size is None:
+        mu = s_fused.inner["float32"][0].mu  # adam = chain(scale_by_adam, scale_by_learning_rate)
+        assert mu.shape == (5 * 11 + 4 + 1,), "one flat first-moment buffer for all float32 leaves"
+    elif own_leaf_size == 8:  # leaves in jax.tree.leaves order: b, h, s, w
+        assert s_fused.inner["float32"][0].mu.shape == (4 + 1,) and s_fused.inner["bfloat16"][0].mu.shape == (6,)
+        assert [m.shape for m in s_fused.inner["own"][0].mu] == [(5, 11)] and set(s_fused.offsets) == {
+            "leaf0", "leaf1", "leaf2"}
+    else:
+        assert set(s_fused.inner) == {"own"} and s_fused.offsets == {}
+
+
+@pytest.mark.parametrize("name", ["adam", "rprop"])
+def test_fused_step_with_own_leaves_equals_the_plain_step(name):
+    tx, params = OPTIMIZERS[name](), mixed_tree(0)
+    grads_list = [mixed_tree(k) for k in range(1, 4)]
+    state = jol.fuse(tx, own_leaf_size=8).init(params)
+    step = jax.jit(jol.fused_step(tx), donate_argnums=(2,))
+    got = params
+    for g in grads_list:
+        got, state = step(got, g, state)
+    assert_trees_close(got, plain_run(tx, params, grads_list))
+
+
+def test_own_leaves_are_not_copied_into_the_flat_buffer():
+    """A leaf of own_leaf_size elements or more is updated in place like optax's; only the small ones are concatenated."""
+    big = jol.fused.OWN_LEAF_SIZE
+    params = {"big": jnp.ones(big), "b1": jnp.ones(3), "b2": jnp.ones(5)}
+    tx = jol.fuse(jol.adam(1e-3))
+    state = tx.init(params)
+    assert state.inner["float32"][0].mu.shape == (8,) and state.inner["own"][0].mu[0].shape == (big,)
+    step = lambda p, s, g: (lambda u, s: (optax.apply_updates(p, u), s))(*tx.update(g, s, p))
+    hlo = jax.jit(step, donate_argnums=(0, 1)).lower(params, state, params).compile().as_text()
+    assert re.search(r"= f32\[8\]\{0\} concatenate\(", hlo)
+    assert not re.search(rf"f32\[{big + 8}\]", hlo) and not re.search(rf"= f32\[{big}\]\{{0\}} (copy|concatenate)\(", hlo)
+
+
+def test_own_leaf_size_is_validated():
+    with pytest.raises(ValueError, match=r"^own_leaf_size=-1 must be an int >= 0"):
+        jol.fuse(jol.sgd(0.1), own_leaf_size=-1)
+    with pytest.raises(TypeError, match=r"^own_leaf_size=2.5 must be an int"):
+        jol.fuse(jol.sgd(0.1), own_leaf_size=2.5)
 
 
 def test_ravel_by_dtype_groups_leaves_by_dtype_and_unravel_restores_them():
@@ -183,7 +224,9 @@ def test_fuse_is_a_drop_in_in_optax_chain_flax_nnx_and_equinox():
 
     for run in (nnx_run, eqx_run, chain_run):
         for inner in (lambda: jol.adam(1e-2), lambda: jol.momentum(0.05, beta=0.9)):
-            chex.assert_trees_all_close(run(lambda: jol.fuse(inner())), run(inner), rtol=1e-6, atol=1e-7)
+            for own in (None, 4):  # every leaf in the flat buffer; the leaves of 4+ numbers with their own state
+                fused = lambda: jol.fuse(inner(), own_leaf_size=own)
+                chex.assert_trees_all_close(run(fused), run(inner), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("make, named", [
