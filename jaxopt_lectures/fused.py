@@ -231,24 +231,29 @@ def _where(eqn: Any) -> str:
     return f" at {source_info_util.summarize(eqn.source_info)}"
 
 
-def _check_elementwise(fn: Callable, carried: jax.Array, read: jax.Array | None, state: Any, name: str,
-                       seen: set) -> None:
+def _check_elementwise(fn: Callable, carried: Any, read: Any, state: Any, name: str, seen: dict) -> bool:
     """Raise if ``fn`` (the wrapped update on one flat buffer) mixes coordinates: reduces, sorts, permutes.
 
-    Traced once per input signature (``seen`` holds those already checked): eager loops stay fast.
+    Returns whether ``fn`` reads ``read`` (most transforms ignore the params: then they are not
+    concatenated). Traced once per input signature (``seen`` maps those already checked to that answer):
+    eager loops stay fast.
     """
     n = carried.shape[0]
     leaves, treedef = jax.tree.flatten((carried, read, state))
     key = (treedef, tuple((jnp.shape(x), jnp.result_type(x).name) for x in leaves))
-    if n < 2 or key in seen:
-        return
-    found = _mixing(jax.make_jaxpr(fn)(carried, read, state).jaxpr, n)
-    if found:
-        raise ValueError(
-            f"fuse({name}): the wrapped transform is not elementwise ({found[0]}), so on the flat buffer it "
-            "would act on all leaves at once; chain it outside fuse, e.g. optax.chain(optax.clip_by_global_norm(1.0), "
-            "jol.fuse(jol.adam(1e-3)))")
-    seen.add(key)
+    if n < 2:
+        return True
+    if key not in seen:
+        jaxpr = jax.make_jaxpr(fn)(carried, read, state).jaxpr
+        found = _mixing(jaxpr, n)
+        if found:
+            raise ValueError(
+                f"fuse({name}): the wrapped transform is not elementwise ({found[0]}), so on the flat buffer it "
+                "would act on all leaves at once; chain it outside fuse, e.g. optax.chain("
+                "optax.clip_by_global_norm(1.0), jol.fuse(jol.adam(1e-3)))")
+        used = {id(v) for eqn in jaxpr.eqns for v in eqn.invars} | {id(v) for v in jaxpr.outvars}
+        seen[key] = read is not None and id(jaxpr.invars[1]) in used
+    return seen[key]
 
 
 def _check_unmasked(state: Any, name: str) -> None:
@@ -315,31 +320,36 @@ def _apply(fn: Callable, carried: Any, read: Any, state: FusedState, chunk_size:
     if read is not None:
         _check_mesh(read, flat, own_leaf_size)
     pick = lambda xs: None if xs is None else [xs[i] for i in own]
-    parts = {name: (_concat(leaves, idx), None if reads is None else _concat(reads, idx))
-             for name, idx in groups.items()}
-    out, inner = {}, {}
-    for key, (c, r) in parts.items():
-        _check_fits(c, state.inner.get(key), key)
-        check(fn, c, r, state.inner[key])
-        out[key], inner[key] = _chunked(fn, c, r, state.inner[key], chunk_size)
-    new = {i: _cut(out[name], state.offsets[_key(i)], leaves[i]) for name, idx in groups.items() for i in idx}
+    out, inner, new = {}, {}, {}
+    for name, idx in groups.items():
+        _check_fits(_probe(leaves, idx), state.inner.get(name), name)
+        reads_used = check(fn, _probe(leaves, idx), _probe(reads, idx), state.inner[name])
+        r = _concat(reads, idx) if reads_used else None
+        out[name], inner[name] = _chunked(fn, _concat(leaves, idx), r, state.inner[name], chunk_size)
+        new |= {i: _cut(out[name], state.offsets[_key(i)], leaves[i]) for i in idx}
     if own:
         _check_fits(pick(leaves), state.inner.get("own"), "own")
-        probe = lambda xs: None if xs is None else jax.ShapeDtypeStruct((max(_size(xs[own[0]]), 3),), xs[own[0]].dtype)
-        check(fn, probe(leaves), probe(reads), None)  # the wrapped update on one 1-D buffer
-        out_own, inner["own"] = fn(pick(leaves), pick(reads), state.inner["own"])
+        reads_used = check(fn, _probe(leaves, own[:1], 3), _probe(reads, own[:1], 3), None)  # on one 1-D buffer
+        out_own, inner["own"] = fn(pick(leaves), pick(reads) if reads_used else None, state.inner["own"])
         new |= dict(zip(own, out_own))
     return treedef.unflatten([new[i] for i in range(len(leaves))]), FusedState(inner, state.offsets)
 
 
-def _checker(tx: optax.GradientTransformation) -> Callable[..., None]:
-    """``check(fn, carried, read, state)``: raises unless ``fn`` is elementwise (``state=None``: ``tx.init``'s on
-    ``carried``); traced once per input signature."""
-    name, seen, tx = _name(tx), set(), optax.with_extra_args_support(tx)
+def _probe(leaves: list | None, idx: list[int], min_size: int = 0) -> Any:
+    """A 1-D ``ShapeDtypeStruct`` as long as the leaves ``idx`` together (at least ``min_size``), in the first's dtype."""
+    if leaves is None:
+        return None
+    return jax.ShapeDtypeStruct((max(sum(_size(leaves[i]) for i in idx), min_size),), leaves[idx[0]].dtype)
 
-    def check(fn: Callable, carried: Any, read: Any, state: Any) -> None:
+
+def _checker(tx: optax.GradientTransformation) -> Callable[..., None]:
+    """``check(fn, carried, read, state) -> reads_used``: raises unless ``fn`` is elementwise (``state=None``:
+    ``tx.init``'s on ``carried``); traced once per input signature."""
+    name, seen, tx = _name(tx), {}, optax.with_extra_args_support(tx)
+
+    def check(fn: Callable, carried: Any, read: Any, state: Any) -> bool:
         state = jax.eval_shape(tx.init, carried) if state is None else state
-        _check_elementwise(fn, carried, read, state, name, seen)
+        return _check_elementwise(fn, carried, read, state, name, seen)
 
     return check
 
