@@ -70,16 +70,17 @@ def gpt2_shapes(d: int, vocab: int, n_layer: int = 12, n_ctx: int = 1024) -> dic
 
 
 def tree_shapes(device: str, quick: bool) -> dict[str, dict[str, tuple[int, ...]]]:
-    """The four trees: one big leaf, GPT-2-like, many small leaves, a tiny MLP; sized by device."""
+    """The five trees: one big leaf, GPT-2-like, two of many small leaves, a tiny MLP; sized by device."""
     mlp = {"w1": (64, 128), "b1": (128,), "w2": (128, 10), "b2": (10,)}
+    many = lambda n_leaves, size: {f"p{i:04d}": (size,) for i in range(n_leaves)}
     if quick:
         return {"leaf": {"w": (1 << 12,)}, "gpt2": gpt2_shapes(8, 64, n_layer=2, n_ctx=16),
-                "small": {f"p{i:04d}": (64,) for i in range(16)}, "mlp": mlp}
-    if device == "gpu":  # 256M leaf, GPT-2 small (124M, 148 leaves), 4096 × 16k
+                "many": many(8, 32), "small": many(16, 64), "mlp": mlp}
+    if device == "gpu":  # 256M leaf, GPT-2 small (124M, 148 leaves), 1024 × 16k, 4096 × 16k
         return {"leaf": {"w": (1 << 28,)}, "gpt2": gpt2_shapes(768, 50257),
-                "small": {f"p{i:04d}": (1 << 14,) for i in range(4096)}, "mlp": mlp}
+                "many": many(1024, 1 << 14), "small": many(4096, 1 << 14), "mlp": mlp}
     return {"leaf": {"w": (1 << 24,)}, "gpt2": gpt2_shapes(384, 20000),  # 29.4M params, 148 leaves
-            "small": {f"p{i:04d}": (4096,) for i in range(2048)}, "mlp": mlp}
+            "many": many(1024, 2048), "small": many(2048, 4096), "mlp": mlp}
 
 
 def num_params(shapes: dict[str, tuple[int, ...]]) -> int:

@@ -255,7 +255,7 @@ def run(quick: bool, optimizers: list[str] | None = None, trees: list[str] | Non
 def main(argv: list[str] | None = None) -> None:
     p = _io.parser(__doc__, "outputs/bench")
     p.add_argument("--optimizers", default=None, help="comma-separated subset of benchmarks/cases.py names")
-    p.add_argument("--trees", default=None, help="comma-separated subset of leaf,gpt2,small,mlp")
+    p.add_argument("--trees", default=None, help="comma-separated subset of leaf,gpt2,many,small,mlp")
     p.add_argument("--reps", type=int, default=None, help="timed repetitions per variant (default 15; quick 3)")
     args = p.parse_args(argv)
     split = lambda s: None if s is None else s.split(",")

@@ -18,6 +18,7 @@ def test_gpt2_like_trees_have_148_leaves_and_gpt2_small_has_124m_params():
     cpu = cases.tree_shapes("cpu", quick=False)
     assert len(cpu["gpt2"]) == 148 and 25e6 < cases.num_params(cpu["gpt2"]) < 35e6
     assert len(cpu["small"]) == 2048 and cases.num_params(cpu["leaf"]) == 1 << 24
+    assert cases.num_params(cpu["many"]) == 1024 * 2048 and cases.num_params(cpu["small"]) == 2048 * 4096
 
 
 @pytest.mark.parametrize("case", cases.CASES, ids=lambda c: c.name)
