@@ -238,7 +238,7 @@ def _check_elementwise(fn: Callable, carried: Any, read: Any, state: Any, name: 
     concatenated). Traced once per input signature (``seen`` maps those already checked to that answer):
     eager loops stay fast.
     """
-    n = carried.shape[0]
+    n = jax.tree.leaves(carried)[0].shape[0]  # one 1-D buffer, or a list of 1-D stand-ins of one length
     leaves, treedef = jax.tree.flatten((carried, read, state))
     key = (treedef, tuple((jnp.shape(x), jnp.result_type(x).name) for x in leaves))
     if n < 2:
@@ -252,7 +252,8 @@ def _check_elementwise(fn: Callable, carried: Any, read: Any, state: Any, name: 
                 "would act on all leaves at once; chain it outside fuse, e.g. optax.chain("
                 "optax.clip_by_global_norm(1.0), jol.fuse(jol.adam(1e-3)))")
         used = {id(v) for eqn in jaxpr.eqns for v in eqn.invars} | {id(v) for v in jaxpr.outvars}
-        seen[key] = read is not None and id(jaxpr.invars[1]) in used
+        k, m = len(jax.tree.leaves(carried)), len(jax.tree.leaves(read))
+        seen[key] = any(id(v) in used for v in jaxpr.invars[k:k + m])
     return seen[key]
 
 
@@ -329,17 +330,26 @@ def _apply(fn: Callable, carried: Any, read: Any, state: FusedState, chunk_size:
         new |= {i: _cut(out[name], state.offsets[_key(i)], leaves[i]) for i in idx}
     if own:
         _check_fits(pick(leaves), state.inner.get("own"), "own")
-        reads_used = check(fn, _probe(leaves, own[:1], 3), _probe(reads, own[:1], 3), None)  # on one 1-D buffer
+        # traced on 1-D stand-ins of one length n: a mixing operation then shows as an operand of length n
+        n = max(_size(leaves[own[0]]), 3)
+        probe = lambda xs: None if xs is None else [jax.ShapeDtypeStruct((n,), xs[i].dtype) for i in own]
+        reads_used = check(fn, probe(leaves), probe(reads), None)
         out_own, inner["own"] = fn(pick(leaves), pick(reads) if reads_used else None, state.inner["own"])
         new |= dict(zip(own, out_own))
     return treedef.unflatten([new[i] for i in range(len(leaves))]), FusedState(inner, state.offsets)
 
 
-def _probe(leaves: list | None, idx: list[int], min_size: int = 0) -> Any:
-    """A 1-D ``ShapeDtypeStruct`` as long as the leaves ``idx`` together (at least ``min_size``), in the first's dtype."""
+def _probe(leaves: list | None, idx: list[int]) -> Any:
+    """A 1-D ``ShapeDtypeStruct`` as long as the leaves ``idx`` together, in the first's dtype."""
     if leaves is None:
         return None
-    return jax.ShapeDtypeStruct((max(sum(_size(leaves[i]) for i in idx), min_size),), leaves[idx[0]].dtype)
+    return jax.ShapeDtypeStruct((sum(_size(leaves[i]) for i in idx),), leaves[idx[0]].dtype)
+
+
+def _per_parameter_state(tx: optax.GradientTransformation) -> bool:
+    """Whether ``tx`` keeps state per parameter (momenta, accumulators), seen on a 1-D probe of 7 numbers."""
+    probe = jax.ShapeDtypeStruct((7,), jnp.float32)
+    return any(jnp.shape(x) == (7,) for x in jax.tree.leaves(jax.eval_shape(tx.init, probe)))
 
 
 def _checker(tx: optax.GradientTransformation) -> Callable[..., None]:
@@ -362,7 +372,9 @@ def fuse(
 
     Same updates as ``tx`` up to float32 rounding (tests/test_fused.py: rtol 1e-6): for an
     elementwise $\mathcal{T}$, $\mathcal{T}(\text{concat}(g)) = \text{concat}(\mathcal{T}(g))$.
-    Leaves with fewer than ``own_leaf_size`` elements share one flat buffer per dtype: ``update``
+    Leaves with fewer than ``own_leaf_size`` elements share one flat buffer per dtype (when ``tx`` keeps
+    state per parameter; a stateless ``tx`` such as SGD has nothing to gather, and every leaf is then an
+    own leaf): ``update``
     concatenates their gradients, runs ``tx.update`` on it (chunk by chunk with ``chunk_size``) and
     cuts the flat updates back into the leaves at the start offsets kept in the state
     (``FusedState.offsets``, runtime values, so that the cut compiles once per leaf shape). Bigger
@@ -420,9 +432,11 @@ def fuse(
     def init(params: optax.Params) -> FusedState:
         leaves = jax.tree.leaves(params)
         own = [] if own_leaf_size is None else [i for i, x in enumerate(leaves) if _size(x) >= own_leaf_size]
+        _check_unmasked(jax.eval_shape(tx.init, params), name_)  # on the tree: a mask may not fit the flat dict
+        if not _per_parameter_state(tx):  # nothing to gather: a flat buffer would only add copies
+            own = list(range(len(leaves)))
         groups = _groups(leaves, set(own))
         _check_mesh(params, sorted(i for idx in groups.values() for i in idx), own_leaf_size)
-        _check_unmasked(jax.eval_shape(tx.init, params), name_)  # on the tree: a mask may not fit the flat dict
         inner = {name: tx.init(_concat(leaves, idx)) for name, idx in groups.items()}
         if own:
             inner["own"] = tx.init([leaves[i] for i in own])

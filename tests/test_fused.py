@@ -107,6 +107,16 @@ def test_own_leaves_are_not_copied_into_the_flat_buffer():
     assert not re.search(rf"f32\[{big + 8}\]", hlo) and not re.search(rf"= f32\[{big}\]\{{0\}} (copy|concatenate)\(", hlo)
 
 
+def test_a_transform_without_per_parameter_state_is_not_flattened():
+    """SGD has nothing to gather: fuse(sgd) keeps every leaf as it is (a flat buffer would only add copies)."""
+    params = mixed_tree(0)
+    tx = jol.fuse(jol.sgd(0.1))
+    state = tx.init(params)
+    assert state.offsets == {} and set(state.inner) == {"own"}
+    hlo = jax.jit(tx.update).lower(params, state, params).compile().as_text()
+    assert " concatenate(" not in hlo and " dynamic-slice(" not in hlo
+
+
 def test_own_leaf_size_is_validated():
     with pytest.raises(ValueError, match=r"^own_leaf_size=-1 must be an int >= 0"):
         jol.fuse(jol.sgd(0.1), own_leaf_size=-1)

@@ -35,9 +35,10 @@ def fused(make: Callable[..., optax.GradientTransformation]) -> Callable[..., op
 
 
 _BY_ID = {row.id: row for module in (gradient_descent, adaptive, rules) for row in module.ROWS}
-# keeps_sharding=False: fuse() concatenates the leaves into one buffer per dtype, so its state is not
-# params-shaped; tests/sharding_check.py checks these rows on a data-parallel mesh instead (replicated params:
-# no collective, the plain updates) and that params split over the mesh raise a ValueError.
+# keeps_sharding=False: fuse() concatenates the small leaves into one buffer per dtype, so its state is not
+# params-shaped; tests/sharding_check.py checks these rows on a data-parallel mesh (replicated params: no
+# collective, the plain updates) and on an FSDP one (split leaves as own leaves: state sharded like them, no
+# collective) instead, and that a split leaf bound for a flat buffer raises a ValueError.
 ROWS = [dataclasses.replace(_BY_ID[i], id=f"fused/{i}", make=fused(_BY_ID[i].make), keeps_sharding=False)
         for i in WRAPPED_IDS if i in _BY_ID]
 
