@@ -198,7 +198,7 @@ def markdown(results: dict) -> str:
     head = ("| tree | optimizer | ours ms | fused tree ms | fused ms | fused chunked ms | optax ms | torch foreach "
             "| torch fused | ours/optax | fused tree/optax | fused/optax | fused/torch fused | fused/adam fused "
             "| compile s ours / fused tree / fused / optax | fused tree compile/optax "
-            "| fused % roofline | temp MB ours / fused / optax |")
+            "| fused % roofline | temp MB ours / fused tree / fused / optax |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for tree in results["trees"]:
         for opt in results["optimizers"]:
@@ -207,7 +207,7 @@ def markdown(results: dict) -> str:
                 continue
             comp = " / ".join(_fmt(get(tree, opt, v, "compile_s")) for v in ("ours", "fused_tree", "fused", "optax"))
             comp_ratio = div(get(tree, opt, "fused_tree", "compile_s"), get(tree, opt, "optax", "compile_s"))
-            mem = " / ".join(_fmt(div(get(tree, opt, v, "temp_bytes"), 2**20), ".1f") for v in ("ours", "fused", "optax"))
+            mem = " / ".join(_fmt(div(get(tree, opt, v, "temp_bytes"), 2**20), ".1f") for v in ("ours", "fused_tree", "fused", "optax"))
             roof = get(tree, opt, "fused", "roofline_fraction")
             lines.append(
                 f"| {tree} | {opt} | " + " | ".join(_fmt(ms[v], ".3f") for v in VARIANTS)
