@@ -1,4 +1,4 @@
-"""Step time of every optimizer on four parameter trees: this library vs optax vs torch.optim.
+"""Step time of every optimizer on five parameter trees: this library vs optax vs torch.optim.
 
 One jitted step (``update`` + ``apply_updates``, params and state donated) is timed for
 ``ours`` (the alias on the tree), ``fused_tree`` (``jol.fuse(alias)`` on the same tree: the drop-in),

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -48,3 +52,12 @@ def test_cli_writes_json_and_markdown(tmp_path):
     results = json.loads((tmp_path / "step_time.json").read_text())
     assert {r["variant"] for r in results["rows"]} >= {"ours", "fused", "optax"}
     assert "| leaf | momentum |" in (tmp_path / "step_time.md").read_text()
+
+
+def test_the_gpu_script_refuses_to_run_without_an_accelerator(tmp_path):
+    """benchmarks/gpu_check.sh is the one prepared device call; on a CPU it stops before measuring."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.sh"
+    env = {**os.environ, "JAX_PLATFORMS": "cpu", "OUT": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(script)], cwd=script.parents[1], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "needs an accelerator" in done.stderr
+    assert not (tmp_path / "step_time.json").exists()
