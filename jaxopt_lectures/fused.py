@@ -12,13 +12,17 @@ costs a loop, a kernel launch and compile time per leaf. Here
   on it in cache, and every output (state fields, update, or the new params in :func:`fused_step`)
   is written back in place: one pass over memory, whatever the number of outputs. Measured on the
   project's shared 2-core CPU (benchmarks/README.md) the per-chunk dispatch costs more than the
-  saved traffic (Adam on 16M: 43.7 ms chunked vs 20.9 ms whole), so it is opt-in.
+  saved traffic (Adam on 16M: 22.2 ms chunked vs 12.3 ms whole), so it is opt-in.
 
-On a params *tree* (the drop-in use, ``tx = fuse(adam(1e-3))``) each step concatenates the
-gradient leaves and splits the flat updates back; the split reads each leaf's start from
-``FusedState.offsets``, runtime int32 scalars, so XLA's CPU backend compiles one split kernel per
-leaf *shape* and reuses it (it deduplicates identical kernels), where constant offsets made one
-LLVM kernel per leaf: 20 s instead of 2 s to compile Adam on 256 leaves (benchmarks/README.md).
+On a params *tree* (the drop-in use, ``tx = fuse(adam(1e-3))``) leaves of ``own_leaf_size``
+numbers or more (default $2^{16}$) keep their own state and are updated as they are, in one call of
+the wrapped transform on their list: copying them into and out of a flat buffer would only add
+memory traffic. For the smaller leaves, each step concatenates their gradients and splits the flat
+updates back. The split reads each leaf's start from ``FusedState.offsets``, runtime uint32 scalars,
+so XLA's CPU backend compiles one split kernel per leaf *shape* and reuses it (it deduplicates
+identical kernels). Constant offsets made one LLVM kernel per leaf: 20 s instead of 2 s to compile
+Adam on 256 leaves (benchmarks/README.md). A transform without per-parameter state (SGD) keeps
+every leaf as it is.
 
 The wrapped transform must be *elementwise* (each coordinate's update depends only on that
 coordinate's history and on scalars such as ``count`` or ``value=``): every first-order optimizer
@@ -26,8 +30,10 @@ of this library (docs/spec/gradient-descent.md to docs/spec/rprop.md). A transfo
 coordinates (global-norm clipping, line searches, L-BFGS: a reduction, dot product, sort or
 permutation of the flat buffer in its traced update) raises a ``ValueError`` naming it, and so does a
 masked one (``adamw(mask=...)``, ``optax.masked``: the mask would see ``{dtype: buffer}``): chain
-those *outside* ``fuse``. Params split over several devices raise too (the flat buffers would
-gather them every step); replicated params (data parallel) work, with no collective in the step.
+those *outside* ``fuse``. On a mesh, replicated params (data parallel) work with no collective in
+the step, and so do params split over devices (FSDP) when they are own leaves: their state is
+sharded like them. A split leaf below ``own_leaf_size`` raises a ``ValueError`` (its flat buffer
+would gather it every step).
 
 Lecture: none (engineering; docs/performance.md). References: torch's fused/foreach multi-tensor optimizers
 (``torch.optim.Adam(fused=True)``); ``optax.flatten``, which re-concatenates the leaves every step.
