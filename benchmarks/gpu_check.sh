@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One prepared device call (benchmarks/README.md, "On a GPU"): the fused path's tests and the GPU
-# step-time table (estimated at about 10 minutes on one H100/H200; not yet run on one). Run from the repository root with the device's
-# own python3 (jax with CUDA, optax, torch, pytest): `OUT=dir bash benchmarks/gpu_check.sh`.
+# step-time table (estimated at about 10 minutes on one H100/H200; not yet run on one). Run from the
+# repository root with the device's own python3 (jax with CUDA, optax, torch, pytest):
+# `OUT=dir bash benchmarks/gpu_check.sh`.
 # The 4096 x 16k tree is left out: optax alone needs about 3 minutes to compile it.
 set -uo pipefail
 export PYTHONPATH="$PWD" XLA_PYTHON_CLIENT_PREALLOCATE=false
